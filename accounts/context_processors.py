@@ -1,0 +1,24 @@
+from django.http import HttpRequest
+from django.urls import reverse
+
+# (label, URL name, permission): each role sees only what it may use.
+NAVIGATION = (
+    ("Home", "home", "accounts.use_service"),
+    ("Pupils", "schools:pupil-list", "schools.view_pupils"),
+    ("Schools", "schools:school-list", "schools.view_schools"),
+    ("Term dates", "schools:term-list", "schools.manage_terms"),
+    ("Users", "accounts:user-list", "accounts.manage_users"),
+)
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = []
+    for text, url_name, permission in NAVIGATION:
+        if user.has_perm(permission):
+            href = reverse(url_name)
+            current = request.path == href if href == "/" else request.path.startswith(href)
+            items.append({"text": text, "href": href, "current": current})
+    return {"navigation": items}

@@ -1,0 +1,190 @@
+"""Every URL in the project, for every role: deny by default, proved from outside.
+
+A URL added without a row here fails `test_every_url_has_a_row_in_the_matrix`. Pupil data is at
+school A; `other_school_pastoral_lead` works at school B and must get 404 (not even 403, which
+would confirm the pupil exists) for anything of school A's.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.factories import (
+    AcademicYearFactory,
+    LinkAssignmentFactory,
+    PupilFactory,
+    SchoolStaffFactory,
+    UserFactory,
+)
+
+ROLES = (
+    "anonymous",
+    "administrator",
+    "manager",
+    "link_coordinator",
+    "pastoral_lead",
+    "other_school_pastoral_lead",
+    "early_help_worker",
+    "user_without_role",
+)
+OK, SIGN_IN, FORBIDDEN, NOT_FOUND, REDIRECT = "ok", "sign-in", "403", "404", "redirect"
+
+
+def row(anonymous=SIGN_IN, default=FORBIDDEN, **by_role):
+    outcomes = dict.fromkeys(ROLES, default)
+    outcomes["anonymous"] = anonymous
+    outcomes.update(by_role)
+    return outcomes
+
+
+SIGNED_IN_OK = row(default=OK)
+ADMIN_ONLY = row(administrator=OK)
+ADMIN_ONLY_POST = row(administrator=REDIRECT)
+ANY_ROLE = row(default=OK, user_without_role=FORBIDDEN)
+SCHOOL_STAFF = row(
+    administrator=OK,
+    manager=OK,
+    link_coordinator=OK,
+    pastoral_lead=OK,
+    other_school_pastoral_lead=OK,
+)
+PUBLIC = row(anonymous=OK, default=OK)
+
+# url name -> (method, the object its arguments name, outcome by role)
+MATRIX = {
+    "home": ("get", None, ANY_ROLE),
+    "healthz": ("get", None, PUBLIC),
+    "privacy": ("get", None, PUBLIC),
+    "accessibility": ("get", None, PUBLIC),
+    "accounts:sign-in": ("get", None, row(anonymous=OK, default=REDIRECT)),
+    "accounts:sign-out": ("post", None, row(anonymous=SIGN_IN, default=SIGN_IN)),
+    "accounts:two-factor-setup": ("get", None, SIGNED_IN_OK),
+    "accounts:two-factor-verify": ("get", None, SIGNED_IN_OK),
+    "accounts:recovery-codes": ("post", None, SIGNED_IN_OK),
+    "accounts:account": ("get", None, SIGNED_IN_OK),
+    "accounts:password-change": ("get", None, SIGNED_IN_OK),
+    "accounts:user-list": ("get", None, ADMIN_ONLY),
+    "accounts:user-create": ("get", None, ADMIN_ONLY),
+    "accounts:user-edit": ("get", "user", ADMIN_ONLY),
+    "accounts:user-reset-two-factor": ("post", "user", ADMIN_ONLY_POST),
+    "schools:school-list": ("get", None, SCHOOL_STAFF),
+    "schools:school-create": ("get", None, ADMIN_ONLY),
+    "schools:school-detail": (
+        "get",
+        "school",
+        row(
+            administrator=OK,
+            manager=OK,
+            link_coordinator=OK,
+            pastoral_lead=OK,
+            other_school_pastoral_lead=NOT_FOUND,
+        ),
+    ),
+    "schools:school-edit": ("get", "school", ADMIN_ONLY),
+    "schools:staff-add": ("get", "school", ADMIN_ONLY),
+    "schools:staff-remove": ("post", "membership", ADMIN_ONLY_POST),
+    "schools:link-add": ("get", "school", ADMIN_ONLY),
+    "schools:link-remove": ("post", "assignment", ADMIN_ONLY_POST),
+    "schools:pupil-list": ("get", None, ANY_ROLE),
+    "schools:pupil-export": ("get", None, SCHOOL_STAFF),
+    "schools:pupil-create": ("get", None, row(administrator=OK, link_coordinator=OK)),
+    "schools:pupil-detail": (
+        "get",
+        "pupil",
+        row(
+            administrator=OK,
+            manager=OK,
+            link_coordinator=OK,
+            pastoral_lead=OK,
+            other_school_pastoral_lead=NOT_FOUND,
+            early_help_worker=NOT_FOUND,
+        ),
+    ),
+    "schools:pupil-edit": (
+        "get",
+        "pupil",
+        row(
+            administrator=OK,
+            link_coordinator=OK,
+            other_school_pastoral_lead=NOT_FOUND,
+            early_help_worker=NOT_FOUND,
+        ),
+    ),
+    "schools:pupil-move": (
+        "get",
+        "pupil",
+        row(
+            administrator=OK,
+            link_coordinator=OK,
+            other_school_pastoral_lead=NOT_FOUND,
+            early_help_worker=NOT_FOUND,
+        ),
+    ),
+    "schools:pupil-history": (
+        "get",
+        "pupil",
+        row(administrator=OK, other_school_pastoral_lead=NOT_FOUND, early_help_worker=NOT_FOUND),
+    ),
+    "schools:term-list": ("get", None, ADMIN_ONLY),
+    "schools:academic-year-create": ("get", None, ADMIN_ONLY),
+    "schools:academic-year-edit": ("get", "academic_year", ADMIN_ONLY),
+}
+
+
+def _named_patterns(patterns, namespace=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _named_patterns(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern):
+            yield f"{namespace}{pattern.name}" if pattern.name else f"(unnamed) {pattern.pattern}"
+
+
+def test_every_url_has_a_row_in_the_matrix():
+    in_project = set(_named_patterns(get_resolver().url_patterns))
+
+    assert in_project - MATRIX.keys() == set(), "add these URLs to the authorization matrix"
+    assert MATRIX.keys() - in_project == set(), "these rows name URLs that no longer exist"
+
+
+def _url(name, thing, school_a):
+    if thing is None:
+        return reverse(name)
+    if thing == "school":
+        return reverse(name, args=[school_a.pk])
+    if thing == "pupil":
+        return reverse(name, args=[PupilFactory(current_school=school_a).pk])
+    if thing == "user":
+        return reverse(name, args=[UserFactory().pk])
+    if thing == "membership":
+        membership = SchoolStaffFactory(school=school_a)
+        return reverse(name, args=[school_a.pk, membership.pk])
+    if thing == "assignment":
+        assignment = LinkAssignmentFactory(school=school_a)
+        return reverse(name, args=[school_a.pk, assignment.pk])
+    if thing == "academic_year":
+        return reverse(name, args=[AcademicYearFactory().pk])
+    raise AssertionError(f"no sample object for {thing}")
+
+
+def _outcome(response):
+    if response.status_code == 200:
+        return OK
+    if response.status_code == 302:
+        return SIGN_IN if "/account/sign-in/" in response["Location"] else REDIRECT
+    return str(response.status_code)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url_name", sorted(MATRIX))
+def test_each_role_gets_the_expected_answer_from_each_url(
+    client, request, school_a, school_b, url_name, role
+):
+    method, thing, expected = MATRIX[url_name]
+    if role != "anonymous":
+        client.force_login(request.getfixturevalue(role))
+    url = _url(url_name, thing, school_a)
+
+    response = getattr(client, method)(url)
+
+    assert _outcome(response) == expected[role], f"{role} {method.upper()} {url}"
