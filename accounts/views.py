@@ -14,6 +14,8 @@ from accounts.models import User
 from attendance_tracker.access import acting_user, public, require_perm
 from attendance_tracker.paging import paginate
 
+NEW_RECOVERY_CODES = "new_recovery_codes"
+
 
 class SignInView(auth_views.LoginView):
     form_class = SignInForm
@@ -46,9 +48,9 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     if form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
-            codes = two_factor.confirm_authenticator(device=device)
+            request.session[NEW_RECOVERY_CODES] = two_factor.confirm_authenticator(device=device)
             django_otp.login(request, device)
-            return render(request, "accounts/recovery_codes.html", {"codes": codes})
+            return redirect("accounts:recovery-codes")
         form.add_error("token", "The code is not right. Enter the 6-digit code your app shows now.")
     return render(
         request,
@@ -69,10 +71,17 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/two_factor_verify.html", {"form": form})
 
 
-@require_POST
 @login_required
 def recovery_codes(request: HttpRequest) -> HttpResponse:
-    codes = two_factor.issue_recovery_codes(user=acting_user(request))
+    """POST issues new codes; either way they are shown once, after a redirect (no resubmission)."""
+    if request.method == "POST":
+        request.session[NEW_RECOVERY_CODES] = two_factor.issue_recovery_codes(
+            user=acting_user(request)
+        )
+        return redirect("accounts:recovery-codes")
+    codes = request.session.pop(NEW_RECOVERY_CODES, None)
+    if not codes:
+        return redirect("accounts:account")
     return render(request, "accounts/recovery_codes.html", {"codes": codes})
 
 

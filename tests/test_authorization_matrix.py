@@ -59,7 +59,7 @@ MATRIX = {
     "accounts:sign-out": ("post", None, row(anonymous=SIGN_IN, default=SIGN_IN)),
     "accounts:two-factor-setup": ("get", None, SIGNED_IN_OK),
     "accounts:two-factor-verify": ("get", None, SIGNED_IN_OK),
-    "accounts:recovery-codes": ("post", None, SIGNED_IN_OK),
+    "accounts:recovery-codes": ("post", None, row(default=REDIRECT)),
     "accounts:account": ("get", None, SIGNED_IN_OK),
     "accounts:password-change": ("get", None, SIGNED_IN_OK),
     "accounts:user-list": ("get", None, ADMIN_ONLY),

@@ -89,10 +89,13 @@ def test_setting_up_an_app_shows_a_qr_code_then_ten_recovery_codes(client, perso
     page = client.get(reverse("accounts:two-factor-setup")).content.decode()
     device = TOTPDevice.objects.get(user=person)
 
-    response = client.post(reverse("accounts:two-factor-setup"), {"token": _current_code(device)})
+    response = client.post(
+        reverse("accounts:two-factor-setup"), {"token": _current_code(device)}, follow=True
+    )
 
     assert "<svg" in page
     assert len(response.context["codes"]) == 10
+    assert "codes" not in client.get(reverse("accounts:recovery-codes"), follow=True).context
     assert client.get(reverse("schools:pupil-list")).status_code == 200
 
 
