@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "schools",
+    "attendance",
     "cases",
     "early_help_plans",
     "reports",
@@ -245,3 +246,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Attendance import and the identification queue (attendance-import spec: these are settings).
+ATTENDANCE_IMPORT_MAX_BYTES = env_int("ATTENDANCE_IMPORT_MAX_BYTES", 500 * 1024 * 1024)
+QUEUE_MIN_POSSIBLE_SESSIONS = 20
+QUEUE_RETURN_DROP_POINTS = 10
+AT_RISK_RECENT_DAYS = 28  # "their last 4 weeks of records"
