@@ -31,6 +31,7 @@ required=(
     fonts-dejavu-core
     fonts-liberation
     poppler-utils
+    time
 )
 # Packages that are skipped (with a warning) when the apt sources lack them:
 # postgresql-contrib is only a metapackage on current releases (the contrib

@@ -28,7 +28,7 @@ class SchoolFactory(DjangoModelFactory[School]):
         model = School
 
     urn = factory.Sequence(lambda n: f"{200000 + n}")
-    establishment_number = factory.Sequence(lambda n: f"851-{2000 + n:04d}")
+    establishment_number = factory.Sequence(lambda n: f"960-{2000 + n:04d}")
     name = factory.Sequence(lambda n: f"Testwood Primary School {n}")
     phase = School.Phase.PRIMARY
 
@@ -57,7 +57,7 @@ class PupilFactory(DjangoModelFactory[Pupil]):
         model = Pupil
         skip_postgeneration_save = True
 
-    upn = factory.Sequence(lambda n: make_upn(851, 2001 + n // 1000, 20, n % 1000))
+    upn = factory.Sequence(lambda n: make_upn(960, 2001 + n // 1000, 20, n % 1000))
     given_name = factory.Sequence(lambda n: GIVEN_NAMES[n % len(GIVEN_NAMES)])
     family_name = factory.Sequence(lambda n: FAMILY_NAMES[n % len(FAMILY_NAMES)])
     date_of_birth = datetime.date(2015, 3, 14)
