@@ -6,6 +6,9 @@ NAVIGATION = (
     ("Home", "home", "accounts.use_service"),
     ("Pupils", "schools:pupil-list", "schools.view_pupils"),
     ("Schools", "schools:school-list", "schools.view_schools"),
+    ("Identification queue", "attendance:queue", "attendance.view_queue"),
+    ("At risk", "attendance:at-risk", "attendance.view_at_risk"),
+    ("Imports", "attendance:import-list", "attendance.view_imports"),
     ("Term dates", "schools:term-list", "schools.manage_terms"),
     ("Users", "accounts:user-list", "accounts.manage_users"),
 )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accessibility/", views.accessibility, name="accessibility"),
     path("", include("accounts.urls")),
     path("", include("schools.urls")),
+    path("attendance/", include("attendance.urls")),
     path("cases/", include("cases.urls")),
     path("plans/", include("early_help_plans.urls")),
     path("reports/", include("reports.urls")),

@@ -8,6 +8,7 @@ would confirm the pupil exists) for anything of school A's.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from attendance.models import AttendanceImport
 from tests.factories import (
     AcademicYearFactory,
     LinkAssignmentFactory,
@@ -48,6 +49,13 @@ SCHOOL_STAFF = row(
     other_school_pastoral_lead=OK,
 )
 PUBLIC = row(anonymous=OK, default=OK)
+IMPORT_AT_A = row(
+    administrator=OK,
+    manager=OK,
+    link_coordinator=OK,
+    pastoral_lead=OK,
+    other_school_pastoral_lead=NOT_FOUND,
+)
 
 # url name -> (method, the object its arguments name, outcome by role)
 MATRIX = {
@@ -125,6 +133,44 @@ MATRIX = {
         row(administrator=OK, other_school_pastoral_lead=NOT_FOUND, early_help_worker=NOT_FOUND),
     ),
     "schools:term-list": ("get", None, ADMIN_ONLY),
+    "attendance:import-list": ("get", None, SCHOOL_STAFF),
+    "attendance:import-start": (
+        "get",
+        None,
+        row(administrator=OK, link_coordinator=OK, pastoral_lead=OK, other_school_pastoral_lead=OK),
+    ),
+    # An import of school A's file by its pastoral lead: outsiders cannot tell it exists.
+    "attendance:import-detail": ("get", "import", IMPORT_AT_A),
+    "attendance:import-progress": ("get", "import", IMPORT_AT_A),
+    "attendance:import-problems": ("get", "import", IMPORT_AT_A),
+    "attendance:import-confirm": (
+        "post",
+        "import",
+        row(
+            administrator=REDIRECT,
+            link_coordinator=REDIRECT,
+            pastoral_lead=REDIRECT,
+            manager=FORBIDDEN,
+            other_school_pastoral_lead=NOT_FOUND,
+        ),
+    ),
+    "attendance:queue": (
+        "get",
+        None,
+        row(administrator=OK, manager=OK, link_coordinator=OK),
+    ),
+    "attendance:dismiss": (
+        "get",
+        "pupil",
+        row(
+            administrator=OK,
+            link_coordinator=OK,
+            manager=FORBIDDEN,
+            other_school_pastoral_lead=NOT_FOUND,
+            early_help_worker=NOT_FOUND,
+        ),
+    ),
+    "attendance:at-risk": ("get", None, SCHOOL_STAFF),
     "schools:academic-year-create": ("get", None, ADMIN_ONLY),
     "schools:academic-year-edit": ("get", "academic_year", ADMIN_ONLY),
 }
@@ -161,6 +207,17 @@ def _url(name, thing, school_a):
     if thing == "assignment":
         assignment = LinkAssignmentFactory(school=school_a)
         return reverse(name, args=[school_a.pk, assignment.pk])
+    if thing == "import":
+        maker = SchoolStaffFactory(school=school_a).user
+        record = AttendanceImport.objects.create(
+            file_name="a.csv",
+            sha256="0" * 64,
+            created_by=maker,
+            school_ids=[school_a.pk],
+            status=AttendanceImport.Status.CHECKED,
+            stored_file="/nonexistent/a.csv",
+        )
+        return reverse(name, args=[record.pk])
     if thing == "academic_year":
         return reverse(name, args=[AcademicYearFactory().pk])
     raise AssertionError(f"no sample object for {thing}")

@@ -64,13 +64,13 @@ def write_file(tmp_path):
 
 @pytest.fixture
 def do_import(administrator):
-    def run(path: Path, *, user=None, dry_run: bool = False) -> AttendanceImport:
+    def run(path: Path, *, user=None, dry_run: bool = False, today=TODAY) -> AttendanceImport:
         record = AttendanceImport.objects.create(
             file_name=path.name,
             sha256="0" * 64,
             created_by=user or administrator,
             dry_run=dry_run,
         )
-        return run_import(record, path, today=TODAY)
+        return run_import(record, path, today=today)
 
     return run

@@ -1,0 +1,19 @@
+from pathlib import Path
+
+from celery import shared_task
+
+from attendance.imports.run import run_import
+from attendance.models import AttendanceImport
+
+
+@shared_task(acks_late=True)
+def run_attendance_import(import_id: int) -> str:
+    """Check or import one stored file. The file is deleted once nothing more will read it."""
+    record = AttendanceImport.objects.select_related("created_by").get(pk=import_id)
+    path = Path(record.stored_file)
+    run_import(record, path)
+    record.refresh_from_db()
+    if record.status != AttendanceImport.Status.CHECKED:
+        path.unlink(missing_ok=True)
+        AttendanceImport.objects.filter(stored_file=str(path)).update(stored_file="")
+    return str(record.status)
