@@ -218,3 +218,19 @@ def test_the_command_line_import_stores_the_file_and_prints_the_summary(
     assert "Imported" in out
     assert "Attendance records: new" in out
     assert AttendanceRecord.objects.count() == 1
+
+
+def test_the_pupil_page_shows_the_attendance_table_and_chart(
+    client, administrator, do_import, write_file, sample_schools
+):
+    do_import(write_file(HEADER + "\n" + "\n".join(CHLOE) + "\n"))
+    client.force_login(administrator)
+    pupil = PupilAttendance.objects.get().pupil
+
+    page = client.get(reverse("schools:pupil-detail", args=[pupil.pk])).content.decode()
+
+    assert "25.0% (5 of 20 possible sessions" in page
+    assert "Severely absent" in page
+    assert 'role="img"' in page
+    assert "Attendance by period" in page
+    assert "8 to 12 Sep 2025" in page
