@@ -34,12 +34,19 @@ def _blocking_dismissal() -> Exists:
 
 
 def queue_members(start_year: int) -> QuerySet[PupilAttendance]:
-    """Rule 1: severely absent, enough possible sessions to judge, and not dismissed."""
-    return PupilAttendance.objects.filter(
-        start_year=start_year,
-        is_severely_absent=True,
-        possible_sessions__gte=settings.QUEUE_MIN_POSSIBLE_SESSIONS,
-    ).exclude(_blocking_dismissal())
+    """Rule 1: severely absent, enough possible sessions to judge, no open case, not dismissed.
+
+    The open case is looked up by relation name: the cases app builds on this one.
+    """
+    return (
+        PupilAttendance.objects.filter(
+            start_year=start_year,
+            is_severely_absent=True,
+            possible_sessions__gte=settings.QUEUE_MIN_POSSIBLE_SESSIONS,
+        )
+        .exclude(_blocking_dismissal())
+        .exclude(pupil__cases__status="open")
+    )
 
 
 def identification_queue(

@@ -163,7 +163,8 @@ class PupilQuerySet(models.QuerySet["Pupil"]):
         """Pupils the user may see.
 
         Managers and administrators see every pupil. Others see pupils enrolled, on the given day,
-        at a school they work with: a move ends the old school's access from the move date.
+        at a school they work with (a move ends the old school's access from the move date), and
+        pupils whose open case names them as lead professional.
         """
         if not user.is_authenticated or not user.is_active:
             return self.none()
@@ -176,7 +177,12 @@ class PupilQuerySet(models.QuerySet["Pupil"]):
             school__in=School.objects.visible_to(user),
             started_on__lte=on,
         )
-        return self.filter(Exists(enrolled_at_users_school))
+        # Anyone named as lead professional on an open case sees that pupil (an early help
+        # worker sees only these). A lookup by name: the cases app builds on this one.
+        named_on_a_case = Pupil.objects.filter(
+            cases__status="open", cases__lead_professional__user=user
+        ).values("pk")
+        return self.filter(Exists(enrolled_at_users_school) | Q(pk__in=named_on_a_case))
 
     def search(self, text: str) -> Self:
         """Match a UPN exactly, a date of birth (DD/MM/YYYY or YYYY-MM-DD), or names."""

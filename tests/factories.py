@@ -6,6 +6,17 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
+from cases.models import (
+    Case,
+    CaseAction,
+    LeadProfessional,
+    LinkCall,
+    OtherPlan,
+    Rag,
+    ReducedTimetable,
+    Tier,
+    TrackingMeeting,
+)
 from schools.models import AcademicYear, Enrolment, LinkAssignment, Pupil, School, SchoolStaff, Term
 from schools.upn import make_upn
 
@@ -97,3 +108,79 @@ class TermFactory(DjangoModelFactory[Term]):
     name = Term.Name.AUTUMN
     starts_on = datetime.date(2025, 9, 3)
     ends_on = datetime.date(2025, 12, 19)
+
+
+class LeadProfessionalFactory(DjangoModelFactory[LeadProfessional]):
+    class Meta:
+        model = LeadProfessional
+
+    name = factory.Sequence(lambda n: f"Lee Leadworker {n}")
+    agency = "Family Support Service"
+    kind = LeadProfessional.Kind.EARLY_HELP_WORKER
+
+
+class CaseFactory(DjangoModelFactory[Case]):
+    class Meta:
+        model = Case
+
+    pupil = factory.SubFactory(PupilFactory)
+    opened_by = factory.SubFactory(UserFactory, is_link_coordinator=True)
+    link_coordinator = factory.SelfAttribute("opened_by")
+    reason_opened = "Severely absent this year"
+    rag = Rag.RED
+    tier = Tier.TARGETED
+    opened_on = datetime.date(2025, 9, 15)
+
+
+class ReducedTimetableFactory(DjangoModelFactory[ReducedTimetable]):
+    class Meta:
+        model = ReducedTimetable
+
+    pupil = factory.SubFactory(PupilFactory)
+    school = factory.SelfAttribute("pupil.current_school")
+    started_on = datetime.date(2025, 9, 8)
+    planned_end_on = datetime.date(2025, 10, 17)
+    sessions_per_week = 5
+    reason = "Anxiety about returning after a long illness"
+    parents_agreed_on = datetime.date(2025, 9, 5)
+    return_plan = "Add one session a week from 22 September"
+    created_by = factory.SubFactory(UserFactory)
+
+
+class LinkCallFactory(DjangoModelFactory[LinkCall]):
+    class Meta:
+        model = LinkCall
+
+    school = factory.SubFactory(SchoolFactory)
+    held_on = datetime.date(2025, 9, 17)
+    link_coordinator = factory.SubFactory(UserFactory, is_link_coordinator=True)
+    attendees = "Attendance lead, SENCo"
+
+
+class TrackingMeetingFactory(DjangoModelFactory[TrackingMeeting]):
+    class Meta:
+        model = TrackingMeeting
+
+    held_on = datetime.date(2025, 9, 24)
+    since = datetime.date(2025, 9, 10)
+    chaired_by = factory.SubFactory(UserFactory, is_link_coordinator=True)
+
+
+class CaseActionFactory(DjangoModelFactory[CaseAction]):
+    class Meta:
+        model = CaseAction
+
+    case = factory.SubFactory(CaseFactory)
+    description = "Home visit with the school nurse"
+    owner = "Lin Coordinator"
+    due_on = datetime.date(2025, 10, 3)
+    by = factory.SelfAttribute("case.opened_by")
+
+
+class OtherPlanFactory(DjangoModelFactory[OtherPlan]):
+    class Meta:
+        model = OtherPlan
+
+    case = factory.SubFactory(CaseFactory)
+    kind = OtherPlan.Kind.CHILD_IN_NEED
+    started_on = datetime.date(2025, 9, 1)

@@ -11,54 +11,39 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from attendance.models import AttendanceImport
 from tests.factories import (
     AcademicYearFactory,
+    CaseActionFactory,
+    CaseFactory,
     LinkAssignmentFactory,
+    LinkCallFactory,
+    OtherPlanFactory,
     PupilFactory,
+    ReducedTimetableFactory,
     SchoolStaffFactory,
+    TrackingMeetingFactory,
     UserFactory,
 )
-
-ROLES = (
-    "anonymous",
-    "administrator",
-    "manager",
-    "link_coordinator",
-    "pastoral_lead",
-    "other_school_pastoral_lead",
-    "early_help_worker",
-    "user_without_role",
+from tests.matrix_rows import (
+    ADMIN_ONLY,
+    ADMIN_ONLY_POST,
+    ANY_ROLE,
+    FORBIDDEN,
+    IMPORT_AT_A,
+    NOT_FOUND,
+    OK,
+    PUBLIC,
+    REDIRECT,
+    ROLES,
+    SCHOOL_STAFF,
+    SIGN_IN,
+    SIGNED_IN_OK,
+    row,
 )
-OK, SIGN_IN, FORBIDDEN, NOT_FOUND, REDIRECT = "ok", "sign-in", "403", "404", "redirect"
-
-
-def row(anonymous=SIGN_IN, default=FORBIDDEN, **by_role):
-    outcomes = dict.fromkeys(ROLES, default)
-    outcomes["anonymous"] = anonymous
-    outcomes.update(by_role)
-    return outcomes
-
-
-SIGNED_IN_OK = row(default=OK)
-ADMIN_ONLY = row(administrator=OK)
-ADMIN_ONLY_POST = row(administrator=REDIRECT)
-ANY_ROLE = row(default=OK, user_without_role=FORBIDDEN)
-SCHOOL_STAFF = row(
-    administrator=OK,
-    manager=OK,
-    link_coordinator=OK,
-    pastoral_lead=OK,
-    other_school_pastoral_lead=OK,
-)
-PUBLIC = row(anonymous=OK, default=OK)
-IMPORT_AT_A = row(
-    administrator=OK,
-    manager=OK,
-    link_coordinator=OK,
-    pastoral_lead=OK,
-    other_school_pastoral_lead=NOT_FOUND,
-)
+from tests.matrix_rows import cases as case_rows
+from tests.matrix_rows import link_calls as link_call_rows
+from tests.matrix_rows import timetables as timetable_rows
 
 # url name -> (method, the object its arguments name, outcome by role)
-MATRIX = {
+CORE = {
     "home": ("get", None, ANY_ROLE),
     "healthz": ("get", None, PUBLIC),
     "privacy": ("get", None, PUBLIC),
@@ -176,6 +161,9 @@ MATRIX = {
 }
 
 
+MATRIX = {**CORE, **case_rows.ROWS, **timetable_rows.ROWS, **link_call_rows.ROWS}
+
+
 def _named_patterns(patterns, namespace=""):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
@@ -190,6 +178,43 @@ def test_every_url_has_a_row_in_the_matrix():
 
     assert in_project - MATRIX.keys() == set(), "add these URLs to the authorization matrix"
     assert MATRIX.keys() - in_project == set(), "these rows name URLs that no longer exist"
+
+
+def _case_at(school):
+    return CaseFactory(pupil=PupilFactory(current_school=school))
+
+
+# Sample objects at school A, by the name a row gives them: each returns the URL's arguments.
+SAMPLES = {
+    "case": lambda school: [_case_at(school).pk],
+    "closed_case": lambda school: [
+        CaseFactory(
+            pupil=PupilFactory(current_school=school),
+            status="closed",
+            closed_on="2025-10-01",
+            closure_reason="outcomes_achieved",
+        ).pk
+    ],
+    "case_action": lambda school: [
+        (action := CaseActionFactory(case=_case_at(school))).case_id,
+        action.pk,
+    ],
+    "other_plan": lambda school: [
+        (plan := OtherPlanFactory(case=_case_at(school))).case_id,
+        plan.pk,
+    ],
+    "timetable": lambda school: [
+        ReducedTimetableFactory(pupil=PupilFactory(current_school=school)).pk
+    ],
+    "link_call": lambda school: [LinkCallFactory(school=school).pk],
+    "meeting": lambda school: [_meeting_for(school).pk],
+}
+
+
+def _meeting_for(school):
+    meeting = TrackingMeetingFactory()
+    meeting.schools.add(school)
+    return meeting
 
 
 def _url(name, thing, school_a):
@@ -218,6 +243,8 @@ def _url(name, thing, school_a):
             stored_file="/nonexistent/a.csv",
         )
         return reverse(name, args=[record.pk])
+    if thing in SAMPLES:
+        return reverse(name, args=SAMPLES[thing](school_a))
     if thing == "academic_year":
         return reverse(name, args=[AcademicYearFactory().pk])
     raise AssertionError(f"no sample object for {thing}")

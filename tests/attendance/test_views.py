@@ -11,6 +11,7 @@ from django.urls import reverse
 from attendance import services
 from attendance.models import AttendanceImport, AttendanceRecord, PupilAttendance, QueueDismissal
 from attendance.selectors import queue_members
+from cases.services import open_case
 from tests.attendance.conftest import HEADER
 from tests.factories import LinkAssignmentFactory
 
@@ -234,3 +235,15 @@ def test_the_pupil_page_shows_the_attendance_table_and_chart(
     assert 'role="img"' in page
     assert "Attendance by period" in page
     assert "8 to 12 Sep 2025" in page
+
+
+def test_a_pupil_with_an_open_case_leaves_the_queue(chloe_in_queue, school_b_coordinator):
+    open_case(
+        pupil=chloe_in_queue.pupil,
+        by=school_b_coordinator,
+        reason="Severely absent",
+        rag="red",
+        tier=3,
+    )
+
+    assert not queue_members(2025).exists()

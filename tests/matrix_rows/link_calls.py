@@ -1,0 +1,6 @@
+"""Authorization matrix rows: Link calls and the fortnightly tracking meeting."""
+
+from tests.matrix_rows import *  # noqa: F403 - the matrix's vocabulary
+
+# url name -> (method, sample object name in SAMPLES or None, outcome by role)
+ROWS: dict[str, tuple[str, str | None, dict[str, str]]] = {}
