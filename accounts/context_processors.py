@@ -7,6 +7,7 @@ NAVIGATION = (
     ("Pupils", "schools:pupil-list", "schools.view_pupils"),
     ("Schools", "schools:school-list", "schools.view_schools"),
     ("Identification queue", "attendance:queue", "attendance.view_queue"),
+    ("Caseload", "cases:caseload", "cases.view_caseload"),
     ("At risk", "attendance:at-risk", "attendance.view_at_risk"),
     ("Imports", "attendance:import-list", "attendance.view_imports"),
     ("Term dates", "schools:term-list", "schools.manage_terms"),

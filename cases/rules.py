@@ -36,9 +36,7 @@ rules.add_perm(
     "cases.view_timetables",
     is_administrator | is_manager | is_link_coordinator | is_pastoral_lead,
 )
-rules.add_perm(
-    "cases.record_timetable", is_administrator | is_link_coordinator | is_pastoral_lead
-)
+rules.add_perm("cases.record_timetable", is_administrator | is_link_coordinator | is_pastoral_lead)
 
 # Link calls and the fortnightly tracking meeting: the link co-ordinators' own work.
 rules.add_perm("cases.view_link_calls", is_administrator | is_manager | is_link_coordinator)

@@ -1,0 +1,23 @@
+"""What a pupil's page shows of their cases: the open case, or a way to open one."""
+
+from typing import Any
+
+from django import template
+
+from cases.models import Case
+from schools.models import Pupil
+
+register = template.Library()
+
+
+@register.inclusion_tag("cases/pupil_panel.html", takes_context=True)
+def pupil_case_panel(context: dict[str, Any], pupil: Pupil) -> dict[str, Any]:
+    """Callers have already checked that the viewer may see this pupil."""
+    user = context["request"].user
+    cases = list(Case.objects.filter(pupil=pupil).order_by("-opened_on", "-pk"))
+    return {
+        "pupil": pupil,
+        "open_case": next((case for case in cases if case.is_open), None),
+        "closed_cases": [case for case in cases if not case.is_open],
+        "can_open": user.has_perm("cases.open_case"),
+    }
