@@ -9,6 +9,7 @@ NAVIGATION = (
     ("Identification queue", "attendance:queue", "attendance.view_queue"),
     ("Caseload", "cases:caseload", "cases.view_caseload"),
     ("At risk", "attendance:at-risk", "attendance.view_at_risk"),
+    ("Reduced timetables", "cases:timetable-list", "cases.view_timetables"),
     ("Imports", "attendance:import-list", "attendance.view_imports"),
     ("Term dates", "schools:term-list", "schools.manage_terms"),
     ("Users", "accounts:user-list", "accounts.manage_users"),

@@ -238,6 +238,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "attendance-tracker@example.g
 # Domain thresholds (domain spec: thresholds are settings).
 PERSISTENT_ABSENCE_THRESHOLD = 10.0  # % of possible sessions missed
 SEVERE_ABSENCE_THRESHOLD = 50.0  # % of possible sessions missed (the DfE's definition)
+REDUCED_TIMETABLE_TARGET = 70  # pupils on a reduced timetable at term end: the LA's 2023/24 target
 
 LOGGING = {
     "version": 1,

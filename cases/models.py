@@ -299,9 +299,15 @@ track_history()(OtherPlan)
 
 class ReducedTimetableQuerySet(models.QuerySet["ReducedTimetable"]):
     def visible_to(self, user: "User") -> Self:
+        """Timetables recorded at the user's schools, for pupils the user may see.
+
+        A pupil who moves keeps their old timetable at the old school's record, not the new's.
+        """
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        return self.filter(pupil__in=Pupil.objects.visible_to(user))
+        return self.filter(
+            pupil__in=Pupil.objects.visible_to(user), school__in=School.objects.visible_to(user)
+        )
 
     def running(self, on: datetime.date | None = None) -> Self:
         on = on or timezone.localdate()
