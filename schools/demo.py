@@ -13,6 +13,9 @@ chunks so that memory stays flat up to the national scale (~9 million pupils). T
 on those two tables are disabled for the duration of the load, inside its transaction, so that the
 audit trail does not fill with seed noise; schools, users and term dates are created through the
 ORM and keep their history, labelled with a `seed_demo` context.
+
+Attendance for the academic year so far follows in the same transaction (`attendance.demo`):
+weekly records at every scale but the national one, which gets one year-to-date record per pupil.
 """
 
 from __future__ import annotations
@@ -21,10 +24,10 @@ import datetime as dt
 import random
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import pghistory
 import pgtrigger
@@ -45,6 +48,9 @@ from schools.models import (
 )
 from schools.upn import ALPHABET, make_upn
 
+if TYPE_CHECKING:
+    from attendance.demo import AttendanceSummary
+
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - demo data only, documented above and in the summary
 
 # ---------------------------------------------------------------------------------------------
@@ -57,6 +63,9 @@ class Scale:
     schools: int
     pupils: int
     la_codes: tuple[int, ...]
+    # Weekly attendance records, or one year-to-date record per pupil (and school) where weekly
+    # ones would be too many: ~100 million rows by the summer at the national scale.
+    weekly_attendance: bool = True
 
     def with_size(self, schools: int | None = None, pupils: int | None = None) -> Scale:
         return Scale(
@@ -64,6 +73,7 @@ class Scale:
             schools=self.schools if schools is None else schools,
             pupils=self.pupils if pupils is None else pupils,
             la_codes=self.la_codes,
+            weekly_attendance=self.weekly_attendance,
         )
 
 
@@ -73,7 +83,9 @@ SCALES: dict[str, Scale] = {
     "county": Scale("county", 400, 150_000, (960, 961, 962, 963)),
     # LA codes 944 to 999 are allocated to no authority in England, so no synthetic UPN can be
     # a real child's; 56 invented authorities stand in for England's ~150.
-    "national": Scale("national", 22_000, 9_000_000, tuple(range(944, 1000))),
+    "national": Scale(
+        "national", 22_000, 9_000_000, tuple(range(944, 1000)), weekly_attendance=False
+    ),
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -202,6 +214,9 @@ PRIMARY_NURSERY_CLASS_SHARE = 0.4
 MAINSTREAM = frozenset({"nursery", "primary", "secondary", "all_through", "post_16"})
 JOINED_AT_ENTRY_SHARE = 0.85
 EARLIER_ENROLMENT_SHARE = 0.024  # of pupils old enough to have moved: about 2% of all
+# Of those, the share who moved this academic year, on a Monday in term: their attendance so far
+# is partly at the school they left.
+IN_YEAR_MOVE_SHARE = 0.4
 
 
 @dataclass(frozen=True)
@@ -358,8 +373,10 @@ class Summary:
     users: int = 0
     link_assignments: int = 0
     staff_memberships: int = 0
+    in_year_moves: int = 0
     academic_years: list[str] = field(default_factory=list)
     terms: int = 0
+    attendance: AttendanceSummary | None = None
     seconds: float = 0.0
     logins: list[UserPlan] = field(default_factory=list)
 
@@ -654,14 +671,19 @@ def pupil_rows(
     enrolments: TextIO,
     summary: Summary,
     progress: Callable[[int], None] = lambda done: None,
+    move_days: Sequence[dt.date] = (),
 ) -> Iterator[str]:
     """Yield COPY text for pupils in chunks; write their enrolments' COPY text to `enrolments`.
 
     A pupil in year group Y (Reception 0, N2 -1, N1 -2) was born between 1 September of
     (start_year - Y - 5) and 31 August a year later. Their enrolment at the current school starts
     on 1 September of the year they joined; an earlier enrolment, where there is one, ends the
-    day before. Counts go into `summary` as they are written.
+    day before. Some of the pupils with an earlier enrolment moved this academic year instead:
+    their current enrolment starts on one of `move_days` (Mondays in term, before today) and the
+    earlier one, at a school teaching their year group, ends the day before. Counts go into
+    `summary` as they are written.
     """
+    moves = [(day.isoformat(), (day - dt.timedelta(days=1)).isoformat()) for day in move_days]
     rnd = rng.random
     given_names, n_given = GIVEN_NAMES, len(GIVEN_NAMES)
     family_names, n_family = FAMILY_NAMES, len(FAMILY_NAMES)
@@ -710,18 +732,30 @@ def pupil_rows(
                     k = min(years_since_entry, int(rnd() * 3))
                 joined = start_year - k
                 allocated = joined
-                if rnd() < EARLIER_ENROLMENT_SHARE and y - k >= 0:
-                    earlier = 1 + int(rnd() * min(3, y - k + 1))
-                    allocated = joined - earlier
-                    summary.earlier_enrolments += 1
-                    before_pk = previous_schools.pick(rng, la_code, y - k - earlier, school.pk)
-                    enrolment_id += 1
-                    enrolment_lines.append(
-                        f"{enrolment_id}\t{allocated}-09-01\t{joined}-08-31\t{pupil_id}\t{before_pk}\n"
-                    )
+                started_on = f"{joined}-09-01"
+                if rnd() < EARLIER_ENROLMENT_SHARE:
+                    if moves and rnd() < IN_YEAR_MOVE_SHARE:
+                        # At the other school since they joined, until a Monday this year.
+                        started_on, left_on = moves[int(rnd() * len(moves))]
+                        summary.earlier_enrolments += 1
+                        summary.in_year_moves += 1
+                        before_pk = previous_schools.pick(rng, la_code, y, school.pk)
+                        enrolment_id += 1
+                        enrolment_lines.append(
+                            f"{enrolment_id}\t{joined}-09-01\t{left_on}\t{pupil_id}\t{before_pk}\n"
+                        )
+                    elif y - k >= 0:
+                        earlier = 1 + int(rnd() * min(3, y - k + 1))
+                        allocated = joined - earlier
+                        summary.earlier_enrolments += 1
+                        before_pk = previous_schools.pick(rng, la_code, y - k - earlier, school.pk)
+                        enrolment_id += 1
+                        enrolment_lines.append(
+                            f"{enrolment_id}\t{allocated}-09-01\t{joined}-08-31\t{pupil_id}\t{before_pk}\n"
+                        )
                 enrolment_id += 1
                 enrolment_lines.append(
-                    f"{enrolment_id}\t{joined}-09-01\t\\N\t{pupil_id}\t{school_pk}\n"
+                    f"{enrolment_id}\t{started_on}\t\\N\t{pupil_id}\t{school_pk}\n"
                 )
 
                 r = rnd()
@@ -760,13 +794,14 @@ def database_has_data() -> bool:
 
 
 def reset_tables() -> list[str]:
-    """The tables `--reset` empties: users, schools, pupils, the access log and history."""
+    """The tables `--reset` empties: users, schools, pupils, attendance (imports, records, the
+    derived figures and queue dismissals), the access log and history."""
     from pghistory.models import Context, Event  # noqa: PLC0415 - keep app loading lazy
 
     tables = {
         model._meta.db_table
         for model in apps.get_models(include_auto_created=True)
-        if model._meta.app_label in {"accounts", "schools", "audit"}
+        if model._meta.app_label in {"accounts", "schools", "attendance", "audit"}
         or (issubclass(model, Event) and not model._meta.abstract)
     }
     tables |= {Context._meta.db_table, "django_session"}  # sessions name users by id
@@ -784,7 +819,9 @@ def truncate() -> None:
 
 
 @contextmanager
-def bulk_load(tables: tuple[str, ...], trigger_uris: tuple[str, ...]) -> Iterator[None]:
+def bulk_load(
+    tables: tuple[str, ...], trigger_uris: tuple[str, ...] = (), *, exclusions: bool = False
+) -> Iterator[None]:
     """Load empty tables fast, inside the caller's transaction: PostgreSQL's own advice.
 
     For the duration: the tables' non-unique indexes and their foreign keys are dropped, then
@@ -798,6 +835,10 @@ def bulk_load(tables: tuple[str, ...], trigger_uris: tuple[str, ...]) -> Iterato
     `pgtrigger.ignore` still wrote history rows). All of this is DDL inside the transaction: an
     error anywhere rolls it back, triggers, indexes and constraints included. It needs table
     ownership, which the app's role has, and it locks the tables until commit.
+
+    With `exclusions`, exclusion constraints are dropped too and added back afterwards (which
+    checks every row again, building the index in one pass rather than a GiST insert a row).
+    Unique and primary keys stay.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("A bulk load must run inside a transaction")
@@ -817,10 +858,18 @@ def bulk_load(tables: tuple[str, ...], trigger_uris: tuple[str, ...]) -> Iterato
             [list(tables)],
         )
         foreign_keys = cursor.fetchall()
+        # `pgtrigger.registered()` with no URIs means every trigger, so ask only when named.
+        registered = pgtrigger.registered(*trigger_uris) if trigger_uris else []
         triggers = [
             (quote(model._meta.db_table), quote(trigger.get_pgid(model)))
-            for model, trigger in pgtrigger.registered(*trigger_uris)
+            for model, trigger in registered
         ]
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE contype = 'x' AND conrelid = ANY(%s::regclass[]) AND %s ORDER BY conname",
+            [list(tables), exclusions],
+        )
+        foreign_keys += cursor.fetchall()  # dropped and added back the same way
         for table, name, _ in foreign_keys:
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
         for name, _ in indexes:
@@ -837,7 +886,7 @@ def bulk_load(tables: tuple[str, ...], trigger_uris: tuple[str, ...]) -> Iterato
             cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {name}")
 
 
-def _copy(table: str, columns: tuple[str, ...], chunks: Iterable[str]) -> None:
+def copy_rows(table: str, columns: tuple[str, ...], chunks: Iterable[str]) -> None:
     """COPY text chunks into table through the transaction's raw psycopg connection."""
     connection.ensure_connection()
     sql = f"COPY {connection.ops.quote_name(table)} ({', '.join(columns)}) FROM STDIN"
@@ -846,14 +895,14 @@ def _copy(table: str, columns: tuple[str, ...], chunks: Iterable[str]) -> None:
             copy.write(chunk)
 
 
-def _max_id(table: str) -> int:
+def max_id(table: str) -> int:
     with connection.cursor() as cursor:
         table = connection.ops.quote_name(table)
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - a model's table
         return cursor.fetchone()[0]
 
 
-def _set_identity(table: str, last_id: int) -> None:
+def set_identity(table: str, last_id: int) -> None:
     """After a COPY with explicit ids, the next id the database gives is last_id + 1."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -874,6 +923,7 @@ def seed(
     *,
     today: dt.date | None = None,
     reset: bool = False,
+    attendance: bool = True,
     log: Callable[[str], None] = lambda line: None,
 ) -> Summary:
     """Load the demo data in one transaction, then ANALYZE. The caller checks the database.
@@ -915,10 +965,10 @@ def seed(
             (Pupil._meta.db_table, Enrolment._meta.db_table),
             ("schools.Pupil:insert_insert", "schools.Enrolment:insert_insert"),
         ):
-            pupils_before = _max_id(Pupil._meta.db_table)
-            enrolments_before = _max_id(Enrolment._meta.db_table)
+            pupils_before = max_id(Pupil._meta.db_table)
+            enrolments_before = max_id(Enrolment._meta.db_table)
             with tempfile.TemporaryFile("w+", encoding="utf-8") as enrolments:
-                _copy(
+                copy_rows(
                     Pupil._meta.db_table,
                     PUPIL_COLUMNS,
                     pupil_rows(
@@ -931,26 +981,53 @@ def seed(
                         enrolments,
                         summary,
                         progress,
+                        move_days=move_days(start_year, today),
                     ),
                 )
                 stage("enrolments")
-                _copy(Enrolment._meta.db_table, ENROLMENT_COLUMNS, _read_chunks(enrolments))
-            _set_identity(Pupil._meta.db_table, pupils_before + summary.pupils)
-            _set_identity(Enrolment._meta.db_table, enrolments_before + summary.enrolments)
+                copy_rows(Enrolment._meta.db_table, ENROLMENT_COLUMNS, _read_chunks(enrolments))
+            set_identity(Pupil._meta.db_table, pupils_before + summary.pupils)
+            set_identity(Enrolment._meta.db_table, enrolments_before + summary.enrolments)
             stage("indexes and foreign keys")
+
+        if attendance:
+            # Attendance builds on schools, so it is imported here rather than at the top.
+            from attendance import demo as attendance_demo  # noqa: PLC0415
+
+            summary.attendance = attendance_demo.load(
+                seed=seed,
+                start_year=start_year,
+                today=today,
+                weekly=scale.weekly_attendance,
+                log=stage,
+            )
         stage("commit")
 
     stage("analyze")
     with connection.cursor() as cursor:
         cursor.execute(
             "ANALYZE schools_school, schools_pupil, schools_enrolment, accounts_user, "
-            "schools_schoolstaff, schools_linkassignment"
+            "schools_schoolstaff, schools_linkassignment, attendance_attendancerecord, "
+            "attendance_pupilattendance"
         )
+    if summary.attendance:
+        summary.attendance.count_figures(start_year)
     summary.schools = len(schools)
     summary.open_schools = sum(s.is_open for s in schools)
     summary.logins = users[:6]
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def move_days(start_year: int, today: dt.date) -> list[dt.date]:
+    """Mondays in term this academic year, after the first one and in a week already over."""
+    days = []
+    for _, starts, ends in term_dates(start_year):
+        monday = starts + dt.timedelta(days=7 - starts.weekday())
+        while monday <= ends and monday + dt.timedelta(days=4) < today:
+            days.append(monday)
+            monday += dt.timedelta(days=7)
+    return days
 
 
 def _create_terms(start_year: int, summary: Summary) -> None:

@@ -168,15 +168,22 @@ def test_every_pupil_is_consistent_with_their_year_group_school_and_upn() -> Non
     assert len({p.upn for p in pupils}) == len(pupils)
 
 
-def test_enrolments_start_on_1_september_and_earlier_ones_end_the_day_before() -> None:
+def test_enrolments_start_on_1_september_or_a_move_day_and_earlier_end_the_day_before() -> None:
     seed("--scale", "demo")
+    today = timezone.localdate()
+    move_days = set(demo.move_days(current_start_year(), today))
 
     current = Enrolment.objects.filter(ended_on__isnull=True)
     assert current.count() == Pupil.objects.count()
+    moved_this_year = 0
     for enrolment in current.select_related("pupil"):
         assert enrolment.school_id == enrolment.pupil.current_school_id
-        assert (enrolment.started_on.month, enrolment.started_on.day) == (9, 1)
-        assert enrolment.started_on <= timezone.localdate()
+        if (enrolment.started_on.month, enrolment.started_on.day) != (9, 1):
+            # Moved this academic year: on a Monday in term, in a week already over.
+            assert enrolment.started_on in move_days
+            moved_this_year += 1
+        assert enrolment.started_on <= today
+    assert moved_this_year <= 30
 
     earlier = list(Enrolment.objects.filter(ended_on__isnull=False))
     assert 3 <= len(earlier) <= 30  # about 2% of 600
@@ -185,6 +192,24 @@ def test_enrolments_start_on_1_september_and_earlier_ones_end_the_day_before() -
         assert enrolment.ended_on == later.started_on - dt.timedelta(days=1)
         assert enrolment.school_id != later.school_id
         assert (enrolment.started_on.month, enrolment.started_on.day) == (9, 1)
+
+
+def test_some_pupils_moved_school_this_year_on_a_monday_in_term() -> None:
+    summary = demo.seed(demo.SCALES["demo"], 1, today=dt.date(2025, 11, 26))
+
+    assert demo.move_days(2025, dt.date(2025, 11, 26))[:2] == [
+        dt.date(2025, 9, 8),
+        dt.date(2025, 9, 15),
+    ]
+    moves = Enrolment.objects.filter(ended_on__isnull=True).exclude(
+        started_on__month=9, started_on__day=1
+    )
+    assert moves.count() == summary.in_year_moves >= 3
+    for enrolment in moves:
+        assert enrolment.started_on.weekday() == 0
+        assert dt.date(2025, 9, 8) <= enrolment.started_on <= dt.date(2025, 11, 17)
+        before = Enrolment.objects.get(pupil=enrolment.pupil_id, ended_on__isnull=False)
+        assert before.ended_on == enrolment.started_on - dt.timedelta(days=1)
 
 
 def test_term_dates_for_this_and_last_academic_year_do_not_overlap() -> None:

@@ -1,7 +1,7 @@
 """Load deterministic, fictional demo data: `manage.py seed_demo --scale demo|city|county|national`.
 
 Every demo user's password is `demo-password`: demo data only. The generation lives in
-`schools.demo`; this command checks the database and reports.
+`schools.demo` (attendance in `attendance.demo`); this command checks the database and reports.
 """
 
 import argparse
@@ -14,8 +14,13 @@ from schools import demo
 
 class Command(BaseCommand):
     help = (
-        "Load fictional demo data: schools, pupils, enrolments, term dates and a user for every "
-        f"role (password '{demo.DEMO_PASSWORD}', for demo data only)."
+        "Load fictional demo data: schools, pupils, enrolments, term dates, a user for every "
+        f"role (password '{demo.DEMO_PASSWORD}', for demo data only) and attendance for the "
+        "academic year so far: weekly records up to the last week already over, with the "
+        "figures, identification queue and at-risk list they give. At the national scale each "
+        "pupil gets one year-to-date record instead (one per school for a pupil who moved), as "
+        "weekly ones would be ~100 million rows; with no recent trend to see, the at-risk list "
+        "is all but empty there."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -24,14 +29,15 @@ class Command(BaseCommand):
             choices=list(demo.SCALES),
             default="demo",
             help="demo: 6 schools, 600 pupils; city: 60, 30,000; county: 400, 150,000; "
-            "national: 22,000, 9 million.",
+            "national: 22,000, 9 million (attendance year to date rather than weekly).",
         )
         parser.add_argument("--seed", type=int, default=1, help="The same seed, the same data.")
         when_loaded = parser.add_mutually_exclusive_group()
         when_loaded.add_argument(
             "--reset",
             action="store_true",
-            help="First empty the users, schools, pupils, access log and history tables.",
+            help="First empty the users, schools, pupils, attendance, access log and history "
+            "tables.",
         )
         when_loaded.add_argument(
             "--if-empty", action="store_true", help="Do nothing if there are schools already."
@@ -50,8 +56,8 @@ class Command(BaseCommand):
                 return
             raise CommandError(
                 "The database already has schools or pupils. Use --reset to delete all users, "
-                "schools, pupils and history and load demo data instead, or --if-empty to leave "
-                "existing data alone."
+                "schools, pupils, attendance and history and load demo data instead, or "
+                "--if-empty to leave existing data alone."
             )
         self.stderr.write(f"Loading {scale.name} demo data (seed {options['seed']})…")
         summary = demo.seed(scale, options["seed"], reset=options["reset"], log=self.stderr.write)
@@ -70,15 +76,17 @@ class Command(BaseCommand):
             ("Pupils", f"{summary.pupils:,}"),
             (
                 "Enrolments",
-                f"{summary.enrolments:,} ({summary.earlier_enrolments:,} earlier, ended)",
+                f"{summary.enrolments:,} ({summary.earlier_enrolments:,} earlier, ended; "
+                f"{summary.in_year_moves:,} moved this year)",
             ),
             ("Users", f"{summary.users:,}"),
             ("Link assignments", f"{summary.link_assignments:,}"),
             ("School staff", f"{summary.staff_memberships:,}"),
             ("Term dates", f"{summary.terms} terms in {', '.join(summary.academic_years)}"),
+            *self._attendance_rows(summary),
         ]
         for label, value in rows:
-            write(f"  {label:<17} {value}")
+            write(f"  {label:<20} {value}")
         write("")
         write(f"Demo logins, all with password '{demo.DEMO_PASSWORD}' (demo data only):")
         width = max(len(u.email) for u in summary.logins)
@@ -89,3 +97,36 @@ class Command(BaseCommand):
                 "  Also: link.coordinator2@council.example and so on; at city scale and above, "
                 "pastoral.lead.<URN>@council.example for every school."
             )
+
+    @staticmethod
+    def _attendance_rows(summary: demo.Summary) -> list[tuple[str, str]]:
+        attendance = summary.attendance
+        if attendance is None:
+            return []
+        if not attendance.records:
+            return [("Attendance records", "none: no school week of this year is over yet")]
+        pupils = max(1, attendance.pupils)
+        period = f"{attendance.first_day:%-d %b %Y} to {attendance.last_day:%-d %b %Y}"
+        if attendance.weekly:
+            kind = f"weekly, {period}"
+        else:
+            kind = f"one year to date per pupil and school (not weekly at this scale), {period}"
+
+        def share(count: int) -> str:
+            return f"{count:,} ({100 * count / pupils:.1f}%)"
+
+        return [
+            ("Attendance records", f"{attendance.records:,}, {kind}"),
+            ("Persistently absent", share(attendance.persistently_absent)),
+            (
+                "Severely absent",
+                f"{share(attendance.severely_absent)}; {attendance.reduced_timetables:,} "
+                "mostly on a reduced timetable (C2)",
+            ),
+            ("In the queue", f"{attendance.in_queue:,} (identification queue)"),
+            (
+                "At risk",
+                f"{attendance.at_risk:,}"
+                + ("" if attendance.weekly else " (year-to-date records show no recent trend)"),
+            ),
+        ]
