@@ -9,6 +9,8 @@ NAVIGATION = (
     ("Identification queue", "attendance:queue", "attendance.view_queue"),
     ("Caseload", "cases:caseload", "cases.view_caseload"),
     ("At risk", "attendance:at-risk", "attendance.view_at_risk"),
+    ("Link calls", "cases:link-call-list", "cases.view_link_calls"),
+    ("Tracking meeting", "cases:meeting-list", "cases.view_meetings"),
     ("Reduced timetables", "cases:timetable-list", "cases.view_timetables"),
     ("Imports", "attendance:import-list", "attendance.view_imports"),
     ("Term dates", "schools:term-list", "schools.manage_terms"),

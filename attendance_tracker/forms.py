@@ -59,3 +59,4 @@ class GovDateField(forms.DateField):
         kwargs.setdefault("help_text", "For example, 14/03/2015")
         super().__init__(*args, **kwargs)
         self.widget.format = "%d/%m/%Y"
+        self.widget.attrs.setdefault("class", "govuk-input govuk-input--width-10")
