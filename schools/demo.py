@@ -16,6 +16,7 @@ ORM and keep their history, labelled with a `seed_demo` context.
 
 Attendance for the academic year so far follows in the same transaction (`attendance.demo`):
 weekly records at every scale but the national one, which gets one year-to-date record per pupil.
+Then cases, contact logs, reduced timetables and link calls built on those figures (`cases.demo`).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from schools.upn import ALPHABET, make_upn
 
 if TYPE_CHECKING:
     from attendance.demo import AttendanceSummary
+    from cases.demo import CasesSummary
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - demo data only, documented above and in the summary
 
@@ -377,6 +379,7 @@ class Summary:
     academic_years: list[str] = field(default_factory=list)
     terms: int = 0
     attendance: AttendanceSummary | None = None
+    cases: CasesSummary | None = None
     seconds: float = 0.0
     logins: list[UserPlan] = field(default_factory=list)
 
@@ -795,13 +798,14 @@ def database_has_data() -> bool:
 
 def reset_tables() -> list[str]:
     """The tables `--reset` empties: users, schools, pupils, attendance (imports, records, the
-    derived figures and queue dismissals), the access log and history."""
+    derived figures and queue dismissals), cases (with their timetables, link calls and
+    meetings), the access log and history."""
     from pghistory.models import Context, Event  # noqa: PLC0415 - keep app loading lazy
 
     tables = {
         model._meta.db_table
         for model in apps.get_models(include_auto_created=True)
-        if model._meta.app_label in {"accounts", "schools", "attendance", "audit"}
+        if model._meta.app_label in {"accounts", "schools", "attendance", "cases", "audit"}
         or (issubclass(model, Event) and not model._meta.abstract)
     }
     tables |= {Context._meta.db_table, "django_session"}  # sessions name users by id
@@ -1000,6 +1004,12 @@ def seed(
                 today=today,
                 weekly=scale.weekly_attendance,
                 log=stage,
+            )
+            # Cases, reduced timetables and link calls follow from the attendance figures.
+            from cases import demo as cases_demo  # noqa: PLC0415
+
+            summary.cases = cases_demo.load(
+                seed=seed, start_year=start_year, today=today, log=stage
             )
         stage("commit")
 

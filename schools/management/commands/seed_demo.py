@@ -1,7 +1,8 @@
 """Load deterministic, fictional demo data: `manage.py seed_demo --scale demo|city|county|national`.
 
 Every demo user's password is `demo-password`: demo data only. The generation lives in
-`schools.demo` (attendance in `attendance.demo`); this command checks the database and reports.
+`schools.demo` (attendance in `attendance.demo`, cases in `cases.demo`); this command checks the
+database and reports.
 """
 
 import argparse
@@ -17,8 +18,10 @@ class Command(BaseCommand):
         "Load fictional demo data: schools, pupils, enrolments, term dates, a user for every "
         f"role (password '{demo.DEMO_PASSWORD}', for demo data only) and attendance for the "
         "academic year so far: weekly records up to the last week already over, with the "
-        "figures, identification queue and at-risk list they give. At the national scale each "
-        "pupil gets one year-to-date record instead (one per school for a pupil who moved), as "
+        "figures, identification queue and at-risk list they give; then cases (with contact logs "
+        "and actions), reduced timetables and link calls for the severely absent. At the national "
+        "scale each pupil gets one year-to-date record instead (one per school for a pupil who "
+        "moved), as "
         "weekly ones would be ~100 million rows; with no recent trend to see, the at-risk list "
         "is all but empty there."
     )
@@ -36,8 +39,8 @@ class Command(BaseCommand):
         when_loaded.add_argument(
             "--reset",
             action="store_true",
-            help="First empty the users, schools, pupils, attendance, access log and history "
-            "tables.",
+            help="First empty the users, schools, pupils, attendance, cases, access log and "
+            "history tables.",
         )
         when_loaded.add_argument(
             "--if-empty", action="store_true", help="Do nothing if there are schools already."
@@ -56,7 +59,7 @@ class Command(BaseCommand):
                 return
             raise CommandError(
                 "The database already has schools or pupils. Use --reset to delete all users, "
-                "schools, pupils, attendance and history and load demo data instead, or "
+                "schools, pupils, attendance, cases and history and load demo data instead, or "
                 "--if-empty to leave existing data alone."
             )
         self.stderr.write(f"Loading {scale.name} demo data (seed {options['seed']})…")
@@ -84,6 +87,7 @@ class Command(BaseCommand):
             ("School staff", f"{summary.staff_memberships:,}"),
             ("Term dates", f"{summary.terms} terms in {', '.join(summary.academic_years)}"),
             *self._attendance_rows(summary),
+            *self._case_rows(summary),
         ]
         for label, value in rows:
             write(f"  {label:<20} {value}")
@@ -97,6 +101,35 @@ class Command(BaseCommand):
                 "  Also: link.coordinator2@council.example and so on; at city scale and above, "
                 "pastoral.lead.<URN>@council.example for every school."
             )
+
+    @staticmethod
+    def _case_rows(summary: demo.Summary) -> list[tuple[str, str]]:
+        cases = summary.cases
+        if cases is None or not (cases.open or cases.closed or cases.timetables):
+            return []
+        rag = cases.open_by_rag
+        return [
+            (
+                "Open cases",
+                f"{cases.open:,} ({rag.get('red', 0):,} red, {rag.get('amber', 0):,} amber, "
+                f"{rag.get('green', 0):,} green); {cases.without_lead:,} without a lead "
+                "professional",
+            ),
+            ("Closed cases", f"{cases.closed:,}"),
+            ("Contacts", f"{cases.contacts:,}"),
+            (
+                "Reduced timetables",
+                f"{cases.running:,} running: {cases.over_six_weeks:,} over 6 weeks, "
+                f"{cases.red:,} red (no return plan); {cases.unregistered_c2:,} "
+                f"{_plural(cases.unregistered_c2, 'pupil')} with C2 sessions and no timetable "
+                "recorded",
+            ),
+            (
+                "Link calls",
+                f"{cases.link_calls:,} this term; {cases.schools_due_a_call:,} "
+                f"{_plural(cases.schools_due_a_call, 'school')} due a call",
+            ),
+        ]
 
     @staticmethod
     def _attendance_rows(summary: demo.Summary) -> list[tuple[str, str]]:
@@ -130,3 +163,7 @@ class Command(BaseCommand):
                 + ("" if attendance.weekly else " (year-to-date records show no recent trend)"),
             ),
         ]
+
+
+def _plural(count: int, word: str) -> str:
+    return word if count == 1 else f"{word}s"
