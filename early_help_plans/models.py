@@ -64,15 +64,16 @@ class EarlyHelpPlanQuerySet(models.QuerySet["EarlyHelpPlan"]):
         if user.is_administrator:
             return self
         own = Q(created_by=user) | Q(lead_professional__user=user)
-        if sees_every_school(user):
-            reach = Q()
-        else:
-            reach = Exists(
-                PlanChild.objects.filter(
-                    plan=OuterRef("pk"), pupil__in=Pupil.objects.visible_to(user)
+        shared = ~Q(consent_to_share=False)
+        if not sees_every_school(user):
+            shared &= Q(
+                Exists(
+                    PlanChild.objects.filter(
+                        plan=OuterRef("pk"), pupil__in=Pupil.objects.visible_to(user)
+                    )
                 )
             )
-        return self.filter(own | (reach & ~Q(consent_to_share=False)))
+        return self.filter(own | shared)
 
 
 class EarlyHelpPlan(models.Model):
