@@ -9,6 +9,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from attendance.models import AttendanceImport
+from early_help_plans.models import EarlyHelpPlan
+from early_help_plans.services import start_plan
 from tests.factories import (
     AcademicYearFactory,
     CaseActionFactory,
@@ -40,6 +42,7 @@ from tests.matrix_rows import (
 )
 from tests.matrix_rows import cases as case_rows
 from tests.matrix_rows import link_calls as link_call_rows
+from tests.matrix_rows import plans as plan_rows
 from tests.matrix_rows import timetables as timetable_rows
 
 # url name -> (method, the object its arguments name, outcome by role)
@@ -161,7 +164,13 @@ CORE = {
 }
 
 
-MATRIX = {**CORE, **case_rows.ROWS, **timetable_rows.ROWS, **link_call_rows.ROWS}
+MATRIX = {
+    **CORE,
+    **case_rows.ROWS,
+    **timetable_rows.ROWS,
+    **link_call_rows.ROWS,
+    **plan_rows.ROWS,
+}
 
 
 def _named_patterns(patterns, namespace=""):
@@ -208,7 +217,18 @@ SAMPLES = {
     ],
     "link_call": lambda school: [LinkCallFactory(school=school).pk],
     "meeting": lambda school: [_meeting_for(school).pk],
+    "plan": lambda school: [_plan_at(school).pk],
 }
+
+
+def _plan_at(school):
+    plan = start_plan(
+        family_name="the Specimen family",
+        children=[PupilFactory(current_school=school)],
+        by=SchoolStaffFactory(school=school).user,
+    )
+    EarlyHelpPlan.objects.filter(pk=plan.pk).update(consent_to_share=True)
+    return plan
 
 
 def _meeting_for(school):
