@@ -8,6 +8,7 @@ NAVIGATION = (
     ("Schools", "schools:school-list", "schools.view_schools"),
     ("Identification queue", "attendance:queue", "attendance.view_queue"),
     ("Caseload", "cases:caseload", "cases.view_caseload"),
+    ("Plans", "early_help_plans:plan-list", "early_help_plans.view_plans"),
     ("At risk", "attendance:at-risk", "attendance.view_at_risk"),
     ("Link calls", "cases:link-call-list", "cases.view_link_calls"),
     ("Tracking meeting", "cases:meeting-list", "cases.view_meetings"),

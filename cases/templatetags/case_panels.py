@@ -24,6 +24,7 @@ def pupil_case_panel(context: dict[str, Any], pupil: Pupil) -> dict[str, Any]:
         "open_case": next((case for case in cases if case.is_open), None),
         "closed_cases": [case for case in cases if not case.is_open],
         "can_open": user.has_perm("cases.open_case"),
+        "perms": context.get("perms"),
     }
 
 
