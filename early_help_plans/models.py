@@ -504,3 +504,54 @@ class OverdueNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id} overdue since {self.due_on}"
+
+
+class Notification(models.Model):
+    """An in-app message to one user, e.g. rule 3's overdue review; read when read_at is set."""
+
+    class Kind(models.TextChoices):
+        OVERDUE_REVIEW = "overdue_review", "Review overdue"
+        REVIEW_DUE_SOON = "review_due_soon", "Review due soon"
+        PLAN_CLOSED = "plan_closed", "Plan closed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    plan = models.ForeignKey(
+        EarlyHelpPlan,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    message = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for user {self.user_id}"
+
+
+class DigestSent(models.Model):
+    """The weekly "reviews due in the next 7 days" email, claimed once per lead professional."""
+
+    lead_professional = models.ForeignKey(
+        LeadProfessional, on_delete=models.CASCADE, related_name="+"
+    )
+    week_start = models.DateField(help_text="The Monday of the week the digest covers")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead_professional", "week_start"], name="one_digest_per_lead_per_week"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest for {self.lead_professional_id}, week of {self.week_start}"
