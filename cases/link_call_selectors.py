@@ -26,7 +26,11 @@ from cases.models import (
     TimelineEntry,
     TrackingMeeting,
 )
-from cases.selectors import current_other_plan
+from cases.selectors import (
+    active_early_help_plan,
+    current_other_plan,
+    early_help_review_overdue,
+)
 from schools.models import Pupil, School
 
 # Each link co-ordinator calls each of their schools every fortnight.
@@ -152,13 +156,9 @@ def meeting_schools(meeting: TrackingMeeting, user: User) -> QuerySet[School]:
     )
 
 
-def has_plan(on: datetime.date) -> Exists:
-    """A case "has a plan" on a day, as the caseload counts it (cases.selectors).
-
-    For now any other plan in place (child in need, child protection, ...) current on the day;
-    Family Early Help Plans join there when they arrive.
-    """
-    return current_other_plan(on)
+def has_plan(on: datetime.date) -> Q:
+    """A case "has a plan" on a day, as the caseload counts it: any plan (cases.selectors)."""
+    return Q(current_other_plan(on)) | Q(active_early_help_plan())
 
 
 def newly_severe_since(since: datetime.date, on: datetime.date) -> Q:
@@ -186,6 +186,7 @@ SECTION_SLUGS = (
     "no-plan",
     "past-planned-end",
     "over-six-weeks",
+    "plan-review-overdue",
 )
 OTHER_DECISIONS = "other-decisions"
 
@@ -357,6 +358,13 @@ def meeting_agenda(meeting: TrackingMeeting, user: User) -> MeetingAgenda:
             "Running 42 days or more. Those with no plan to return to full time are red.",
             "timetables",
             timetable_rows(timetables.filter(started_on__lte=on - SIX_WEEKS)),
+        ),
+        Section(
+            SECTION_SLUGS[6],
+            "Family Early Help Plan reviews overdue",
+            f"Open cases whose pupil's plan was due its 6-weekly review before {on:%-d %B %Y}.",
+            "cases",
+            case_rows(open_cases.filter(early_help_review_overdue(on))),
         ),
     ]
     listed = {row.case_id for section in sections for row in section.rows}

@@ -4,6 +4,7 @@ import dataclasses
 import datetime
 from typing import Any
 
+from django.apps import apps
 from django.db.models import (
     Case as When_,
 )
@@ -38,9 +39,34 @@ def current_other_plan(on: datetime.date) -> Exists:
     )
 
 
+def _plan_places() -> Any:
+    # Family Early Help Plans build on cases (early_help_plans imports this app), so their model
+    # is looked up by name here rather than imported.
+    return apps.get_model("early_help_plans", "PlanChild").objects
+
+
+def active_early_help_plan() -> Exists:
+    """The case's pupil is a child on an agreed (active) Family Early Help Plan."""
+    return Exists(_plan_places().filter(pupil=OuterRef("pupil_id"), plan_is_active=True))
+
+
+def early_help_review_overdue(on: datetime.date) -> Exists:
+    """Rule 3: the pupil's active plan's review fell due (last review or agreement + 42 days)
+    before the day: overdue from the day after it was due."""
+    cutoff = on - datetime.timedelta(days=42)
+    return Exists(
+        _plan_places()
+        .filter(pupil=OuterRef("pupil_id"), plan_is_active=True)
+        .filter(
+            Q(plan__last_reviewed_on__lt=cutoff)
+            | Q(plan__last_reviewed_on__isnull=True, plan__agreed_on__lt=cutoff)
+        )
+    )
+
+
 def has_a_plan(on: datetime.date) -> Q:
-    """Rule for the LA's coverage measure: any plan counts. Family Early Help Plans join here."""
-    return Q(_has_other_plan=True)
+    """The LA's coverage measure counts any plan: a Family Early Help Plan or one held elsewhere."""
+    return Q(_has_other_plan=True) | Q(_has_early_help_plan=True)
 
 
 def timetable_over_six_weeks(on: datetime.date) -> Exists:
@@ -62,6 +88,8 @@ def annotated_cases(user: User, on: datetime.date | None = None) -> QuerySet[Cas
         .select_related("pupil", "pupil__current_school", "link_coordinator", "lead_professional")
         .annotate(
             _has_other_plan=current_other_plan(on),
+            _has_early_help_plan=active_early_help_plan(),
+            _review_overdue=early_help_review_overdue(on),
             _rtt_over_six_weeks=timetable_over_six_weeks(on),
             latest_rate=Subquery(latest_rate, output_field=DecimalField()),
             days_since_contact=Func(
@@ -84,6 +112,7 @@ class Flag:
 FLAGS = (
     Flag("no_lead", "No lead professional"),
     Flag("no_plan", "No plan in place"),
+    Flag("review_overdue", "Plan review overdue"),
     Flag("rtt_over_6_weeks", "Reduced timetable over 6 weeks"),
     Flag("no_contact_4_weeks", "No contact in 4 weeks"),
     Flag("open_over_a_year", "Open over a year"),
@@ -94,6 +123,7 @@ def flag_conditions(on: datetime.date) -> dict[str, Q]:
     return {
         "no_lead": Q(lead_professional__isnull=True),
         "no_plan": ~has_a_plan(on),
+        "review_overdue": Q(_review_overdue=True),
         "rtt_over_6_weeks": Q(_rtt_over_six_weeks=True),
         "no_contact_4_weeks": Q(last_contact_on__isnull=True)
         | Q(last_contact_on__lt=on - datetime.timedelta(days=28)),
@@ -151,7 +181,7 @@ def caseload(
 def case_has_plan(case: Case, on: datetime.date | None = None) -> bool:
     on = on or timezone.localdate()
     return (
-        case.other_plans.filter(started_on__lte=on)
-        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+        Case.objects.filter(pk=case.pk)
+        .filter(Q(current_other_plan(on)) | Q(active_early_help_plan()))
         .exists()
     )

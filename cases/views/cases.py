@@ -99,7 +99,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "actions": case.actions.all(),
         "contacts": case.contacts.select_related("by")[:5],
         "other_plans": other_plans,
-        "has_plan": any(plan.is_current(today) for plan in other_plans),
+        "has_plan": selectors.case_has_plan(case, today),
         "timetables": ReducedTimetable.objects.filter(pupil=case.pupil),
         "can_work": request.user.has_perm("cases.work_on_case", case) and case.is_open,
         "can_manage": request.user.has_perm("cases.manage_case", case),

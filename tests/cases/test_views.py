@@ -10,8 +10,10 @@ from django.urls import reverse
 
 from audit.models import AccessLogEntry
 from cases.models import Case
+from early_help_plans.models import EarlyHelpPlan, PlanChild
 from tests.factories import (
     CaseFactory,
+    LeadProfessionalFactory,
     OtherPlanFactory,
     PupilFactory,
     ReducedTimetableFactory,
@@ -228,3 +230,35 @@ def test_the_queue_links_to_opening_a_case(client, link_coordinator, pupil):
     page = client.get(pupil.get_absolute_url()).content.decode()
 
     assert reverse("cases:case-open", args=[pupil.pk]) in page
+
+
+def _on_an_agreed_plan(pupil, agreed_on):
+    plan = EarlyHelpPlan.objects.create(
+        family_name=f"the {pupil.family_name} family",
+        created_by=UserFactory(),
+        status="active",
+        consent_to_share=True,
+        lead_professional=LeadProfessionalFactory(),
+        agreed_on=agreed_on,
+    )
+    PlanChild.objects.create(plan=plan, pupil=pupil, plan_is_active=True)
+    return plan
+
+
+def test_a_family_early_help_plan_counts_as_a_plan_and_its_overdue_review_is_flagged(
+    client, link_coordinator, school_a
+):
+    overdue = CaseFactory(pupil=PupilFactory(current_school=school_a))
+    on_time = CaseFactory(pupil=PupilFactory(current_school=school_a))
+    CaseFactory(pupil=PupilFactory(current_school=school_a))  # no plan at all
+    _on_an_agreed_plan(overdue.pupil, datetime.date(2025, 8, 19))  # due 30 Sep: overdue 1 Oct
+    _on_an_agreed_plan(on_time.pupil, datetime.date(2025, 8, 20))  # due 1 Oct: due today
+    client.force_login(link_coordinator)
+
+    response = client.get(reverse("cases:caseload"), {"flags": ["review_overdue"]})
+
+    counts = response.context["counts"]
+    assert (counts["total"], counts["no_plan"], counts["review_overdue"]) == (3, 1, 1)
+    assert [c.pk for c in response.context["page"].rows] == [overdue.pk]
+    page = client.get(on_time.get_absolute_url()).content.decode()
+    assert "No plan" in page  # no lead professional named on the case itself
