@@ -277,17 +277,23 @@ CROSS_ROW_CHECKS = [
     WHERE t.date_of_birth IS NOT NULL AND p.date_of_birth <> t.date_of_birth
     """,
     # A pupil not yet known needs a name and a date of birth (on at least one of their rows).
+    # What each UPN has is worked out once per UPN (a correlated subquery per row would scan
+    # the staging table once per row).
     """
     SELECT %(import_id)s, t.row_number, e.col, '', e.msg, 'error'
-    FROM import_typed t JOIN import_rows r USING (row_number)
+    FROM import_typed t
+    JOIN import_rows r USING (row_number)
+    JOIN (
+        SELECT upn, bool_or(family_name IS NOT NULL) AS has_family_name,
+            bool_or(given_name IS NOT NULL) AS has_given_name,
+            bool_or(date_of_birth IS NOT NULL) AS has_date_of_birth
+        FROM import_typed GROUP BY upn
+    ) n ON n.upn = t.upn
     CROSS JOIN LATERAL (VALUES
-        ('family_name', 'Enter the family name: this UPN is not known yet',
-            EXISTS (SELECT 1 FROM import_typed o WHERE o.upn = t.upn AND o.family_name IS NOT NULL)),
-        ('given_name', 'Enter the given name: this UPN is not known yet',
-            EXISTS (SELECT 1 FROM import_typed o WHERE o.upn = t.upn AND o.given_name IS NOT NULL)),
+        ('family_name', 'Enter the family name: this UPN is not known yet', n.has_family_name),
+        ('given_name', 'Enter the given name: this UPN is not known yet', n.has_given_name),
         ('date_of_birth', 'Enter the date of birth: this UPN is not known yet',
-            r.date_of_birth IS NOT NULL OR EXISTS (
-                SELECT 1 FROM import_typed o WHERE o.upn = t.upn AND o.date_of_birth IS NOT NULL))
+            r.date_of_birth IS NOT NULL OR n.has_date_of_birth)
     ) AS e(col, msg, present)
     WHERE NOT e.present AND t.upn ~ '^[A-Z][0-9]{11}[0-9A-Z]$'
         AND NOT EXISTS (SELECT 1 FROM schools_pupil p WHERE p.upn = t.upn)
