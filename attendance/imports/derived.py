@@ -26,18 +26,23 @@ WITH recs AS (
 ), marked AS (
     SELECT *,
         cum_p > 0 AND cum_a * 100 <= (100 - %(severe)s) * cum_p AS severe_now,
-        lag(cum_p > 0 AND cum_a * 100 <= (100 - %(severe)s) * cum_p)
-            OVER (PARTITION BY pupil_id, start_year ORDER BY period_end, period_start)
-            AS severe_before,
-        max(period_end) OVER (PARTITION BY pupil_id, start_year) AS latest_end
+        lag(cum_p > 0 AND cum_a * 100 <= (100 - %(severe)s) * cum_p) OVER w AS severe_before,
+        max(period_end) OVER whole AS latest_end,
+        last_value(school_id) OVER whole AS latest_school
     FROM recs
+    -- The same order as recs, so one sort serves every window here and the grouping below.
+    WINDOW w AS (PARTITION BY pupil_id, start_year ORDER BY period_end, period_start),
+        whole AS (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 ), per_pupil AS (
+    -- No aggregate here sorts its own input (array_agg(... ORDER BY ...) costs a sort per
+    -- pupil): the latest school comes from the window above, and the latest period that
+    -- crossed the line is the greatest [period_end, period_start] among those that did.
     SELECT pupil_id, start_year, sum(p) AS possible, sum(att) AS attended,
         max(period_end) AS latest_end,
-        (array_agg(school_id ORDER BY period_end DESC, period_start DESC))[1] AS school_id,
-        (array_agg(period_start ORDER BY period_end DESC)
-            FILTER (WHERE severe_now AND NOT coalesce(severe_before, false)))[1] AS severe_start,
-        (array_agg(period_end ORDER BY period_end DESC)
+        max(latest_school) AS school_id,
+        (max(ARRAY[period_end, period_start])
+            FILTER (WHERE severe_now AND NOT coalesce(severe_before, false)))[2] AS severe_start,
+        (max(ARRAY[period_end, period_start])
             FILTER (WHERE severe_now AND NOT coalesce(severe_before, false)))[1] AS severe_end,
         coalesce(sum(p) FILTER (WHERE period_end > latest_end - %(recent_days)s), 0) AS recent_p,
         coalesce(sum(att) FILTER (WHERE period_end > latest_end - %(recent_days)s), 0) AS recent_a,
