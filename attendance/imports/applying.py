@@ -28,25 +28,20 @@ def _one(cursor: Any, query: str, params: dict[str, Any] | None = None) -> int:
 def apply_rows(cursor: Any, *, import_id: int) -> dict[str, int]:
     """Apply the typed staging rows; return the counts the summary shows."""
     params = {"import_id": import_id}
-    cursor.execute(
-        """
-        CREATE TEMP TABLE import_resolved ON COMMIT DROP AS
-        SELECT t.*, s.id AS school_id, p.id AS pupil_id, p.id IS NULL AS is_new_pupil
-        FROM import_typed t
-        JOIN schools_school s ON s.urn = t.school_urn
-        LEFT JOIN schools_pupil p ON p.upn = t.upn
-        """
-    )
+    # Pupils first, once per UPN; then every row with its pupil and school, in one pass (no
+    # second pass over the rows to fill in the new pupils' ids).
     _latest_pupil_details(cursor)
     counts = {"new_pupils": _insert_new_pupils(cursor)}
     cursor.execute(
         """
-        UPDATE import_resolved r SET pupil_id = p.id
-        FROM schools_pupil p WHERE r.pupil_id IS NULL AND p.upn = r.upn
+        CREATE TEMP TABLE import_resolved ON COMMIT DROP AS
+        SELECT t.row_number, l.pupil_id, s.id AS school_id, t.period_start, t.period_end,
+            t.possible_sessions, t.attended_sessions, t.authorised_absence,
+            t.unauthorised_absence, t.code_counts, t.suspensions, l.is_new AS is_new_pupil
+        FROM import_typed t
+        JOIN schools_school s ON s.urn = t.school_urn
+        JOIN import_pupils l ON l.upn = t.upn
         """
-    )
-    cursor.execute(
-        "CREATE INDEX ON import_resolved (pupil_id, school_id, period_start, period_end)"
     )
     cursor.execute("ANALYZE import_resolved")
     counts["changed_pupils"] = _update_changed_pupils(cursor, params)
@@ -65,11 +60,16 @@ def _latest_pupil_details(cursor: Any) -> None:
     cursor.execute(
         f"""
         CREATE TEMP TABLE import_pupils ON COMMIT DROP AS
-        SELECT upn, bool_or(is_new_pupil) AS is_new,
-            (array_agg(school_id ORDER BY period_end DESC, row_number DESC))[1] AS school_id,
-            max(row_number) AS row_number,
-            {latest}
-        FROM import_resolved GROUP BY upn
+        SELECT l.*, p.id AS pupil_id, p.id IS NULL AS is_new
+        FROM (
+            SELECT upn,
+                (array_agg(s.id ORDER BY period_end DESC, row_number DESC))[1] AS school_id,
+                max(row_number) AS row_number,
+                {latest}
+            FROM import_typed t JOIN schools_school s ON s.urn = t.school_urn
+            GROUP BY upn
+        ) l
+        LEFT JOIN schools_pupil p ON p.upn = l.upn
         """
     )
 
@@ -79,12 +79,17 @@ def _insert_new_pupils(cursor: Any) -> int:
     flag_values = ", ".join(f"coalesce(l.{col} = 'Y', false)" for col in FLAG_FIELDS)
     cursor.execute(
         f"""
-        INSERT INTO schools_pupil (upn, given_name, family_name, date_of_birth, year_group,
-            current_school_id, sen_status, {flag_columns}, youth_justice, exploitation_risk,
-            version, created_at)
-        SELECT l.upn, l.given_name, l.family_name, l.date_of_birth, coalesce(l.year_group, ''),
-            l.school_id, coalesce(l.sen, 'N'), {flag_values}, false, false, 1, now()
-        FROM import_pupils l WHERE l.is_new
+        WITH inserted AS (
+            INSERT INTO schools_pupil (upn, given_name, family_name, date_of_birth, year_group,
+                current_school_id, sen_status, {flag_columns}, youth_justice, exploitation_risk,
+                version, created_at)
+            SELECT l.upn, l.given_name, l.family_name, l.date_of_birth,
+                coalesce(l.year_group, ''), l.school_id, coalesce(l.sen, 'N'), {flag_values},
+                false, false, 1, now()
+            FROM import_pupils l WHERE l.is_new
+            RETURNING id, upn
+        )
+        UPDATE import_pupils l SET pupil_id = i.id FROM inserted i WHERE l.upn = i.upn
         """
     )
     return int(cursor.rowcount)
@@ -97,7 +102,7 @@ def _update_changed_pupils(cursor: Any, params: dict[str, Any]) -> int:
         INSERT INTO attendance_importproblem
             (attendance_import_id, row_number, "column", value, message, kind)
         SELECT %(import_id)s, l.row_number, e.col, left(e.new, 200), e.msg, 'change'
-        FROM import_pupils l JOIN schools_pupil p ON p.upn = l.upn
+        FROM import_pupils l JOIN schools_pupil p ON p.id = l.pupil_id
         CROSS JOIN LATERAL (VALUES
             ('given_name', l.given_name, p.given_name),
             ('family_name', l.family_name, p.family_name),
@@ -122,7 +127,7 @@ def _update_changed_pupils(cursor: Any, params: dict[str, Any]) -> int:
         f"""
         UPDATE schools_pupil p SET {assignments}, version = p.version + 1
         FROM import_pupils l
-        WHERE p.upn = l.upn AND NOT l.is_new
+        WHERE p.id = l.pupil_id AND NOT l.is_new
             AND ({", ".join(new for new, _ in pairs)})
             IS DISTINCT FROM ({", ".join(old for _, old in pairs)})
         """
@@ -141,8 +146,7 @@ def _record_moves(cursor: Any) -> int:
         """
         CREATE TEMP TABLE import_moves ON COMMIT DROP AS
         SELECT l.pupil_id, l.school_id, min(r.period_start) AS moved_on
-        FROM (SELECT DISTINCT ON (pupil_id) pupil_id, school_id FROM import_resolved
-              ORDER BY pupil_id, period_end DESC, row_number DESC) l
+        FROM import_pupils l  -- school_id: the school of the pupil's latest row
         JOIN import_resolved r ON r.pupil_id = l.pupil_id AND r.school_id = l.school_id
         GROUP BY l.pupil_id, l.school_id
         """
@@ -179,6 +183,27 @@ def _upsert_records(cursor: Any, params: dict[str, Any]) -> dict[str, int]:
     cursor.execute(
         "CREATE TEMP TABLE import_written (pupil_id bigint, inserted boolean) ON COMMIT DROP"
     )
+    # A pupil new in this import has no stored records: their rows go straight in, with no
+    # look-up of stored figures and no ON CONFLICT.
+    cursor.execute(
+        """
+        WITH written AS (
+            INSERT INTO attendance_attendancerecord (pupil_id, school_id, period_start,
+                period_end, possible_sessions, attended_sessions, authorised_absence,
+                unauthorised_absence, code_counts, suspensions, imported_by_id)
+            SELECT r.pupil_id, r.school_id, r.period_start, r.period_end, r.possible_sessions,
+                r.attended_sessions, r.authorised_absence, r.unauthorised_absence, r.code_counts,
+                r.suspensions, %(import_id)s
+            FROM import_resolved r
+            WHERE r.is_new_pupil
+            ORDER BY r.pupil_id, r.school_id, r.period_start, r.period_end  -- as the indexes
+            RETURNING pupil_id
+        )
+        INSERT INTO import_written SELECT pupil_id, true FROM written
+        """,
+        params,
+    )
+    # A known pupil's row is new, a correction, or equal to what is stored (and left alone).
     cursor.execute(
         """
         WITH written AS (
@@ -192,10 +217,12 @@ def _upsert_records(cursor: Any, params: dict[str, Any]) -> dict[str, int]:
             LEFT JOIN attendance_attendancerecord s
                 ON s.pupil_id = r.pupil_id AND s.school_id = r.school_id
                 AND s.period_start = r.period_start AND s.period_end = r.period_end
-            WHERE s.id IS NULL OR (s.possible_sessions, s.attended_sessions,
-                s.authorised_absence, s.unauthorised_absence, s.code_counts, s.suspensions)
-                IS DISTINCT FROM (r.possible_sessions, r.attended_sessions,
-                r.authorised_absence, r.unauthorised_absence, r.code_counts, r.suspensions)
+            WHERE NOT r.is_new_pupil
+                AND (s.id IS NULL OR (s.possible_sessions, s.attended_sessions,
+                    s.authorised_absence, s.unauthorised_absence, s.code_counts, s.suspensions)
+                    IS DISTINCT FROM (r.possible_sessions, r.attended_sessions,
+                    r.authorised_absence, r.unauthorised_absence, r.code_counts, r.suspensions))
+            ORDER BY r.pupil_id, r.school_id, r.period_start, r.period_end
             ON CONFLICT (pupil_id, school_id, period_start, period_end) DO UPDATE SET
                 possible_sessions = EXCLUDED.possible_sessions,
                 attended_sessions = EXCLUDED.attended_sessions,
