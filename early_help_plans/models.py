@@ -7,6 +7,7 @@ active plan per child is a partial unique index on PlanChild.
 """
 
 import datetime
+import uuid
 from typing import TYPE_CHECKING, Self
 
 from django.conf import settings
@@ -137,14 +138,30 @@ class EarlyHelpPlan(models.Model):
 
     # Agreed, and when the next review is (set when the plan is agreed).
     agreed_on = models.DateField(null=True, blank=True)
+    # The next review meeting as arranged. The date it is *due* is never typed: it is derived
+    # (next_review_due); a meeting arranged later than that needs a reason.
+    next_review_on = models.DateField("Date of the next review", null=True, blank=True)
     next_review_time = models.TimeField(null=True, blank=True)
     next_review_venue = models.CharField(max_length=200, blank=True)
+    next_review_reason = models.TextField("Why the review is later than 6 weeks", blank=True)
     last_reviewed_on = models.DateField(null=True, blank=True)
 
     closed_on = models.DateField(null=True, blank=True)
     closure_reason = models.CharField(max_length=20, choices=ClosureReason.choices, blank=True)
+    # Measured impact, stored at closure: attendance in the 6 weeks before the plan was agreed
+    # against the last 6 weeks before it closed, and each aspect's first and last scores.
     attendance_before = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     attendance_at_close = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    score_changes = models.JSONField(default=list, blank=True)
+
+    # After consent is withdrawn the lead professional considers whether that raises a
+    # safeguarding concern, and records the decision.
+    safeguarding_considered_on = models.DateField(null=True, blank=True)
+    safeguarding_concern = models.BooleanField(
+        "Does the withdrawal of consent raise a safeguarding concern?", null=True, blank=True
+    )
+    safeguarding_note = models.TextField("What was decided, and why", blank=True)
+    supporting_families_deleted_on = models.DateField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     objects = EarlyHelpPlanQuerySet.as_manager()
@@ -173,6 +190,11 @@ class EarlyHelpPlan(models.Model):
                 condition=Q(last_reviewed_on__isnull=True)
                 | Q(last_reviewed_on__gte=F("agreed_on")),
                 name="review_not_before_plan",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="closed", closed_on__isnull=False) & ~Q(closure_reason="")
+                | (~Q(status="closed") & Q(closed_on__isnull=True)),
+                name="closed_plan_has_date_and_reason",
             ),
         ]
         indexes = [
@@ -339,9 +361,15 @@ class Review(models.Model):
     mash_contact_form_by = models.CharField(
         "Who sends the inter-agency contact form", max_length=150, blank=True
     )
+    # Whether the lead professional changed at this review, and to whom (dated).
+    new_lead_professional = models.ForeignKey(
+        LeadProfessional, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lead_changed_on = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["held_on", "pk"]
@@ -365,8 +393,31 @@ class Review(models.Model):
     def __str__(self) -> str:
         return f"Review on {self.held_on}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("early_help_plans:review-detail", args=[self.plan_id, self.pk])
+
 
 track_history()(Review)
+
+
+class ReviewInvitee(models.Model):
+    """Someone invited to a review: whether they came, or sent an update instead."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="invitees")
+    name = models.CharField("Name", max_length=150)
+    role = models.CharField("Role", max_length=150, blank=True)
+    contact = models.CharField("Contact details", max_length=200, blank=True)
+    attended = models.BooleanField("Attended", default=False)
+    sent_update = models.BooleanField("Sent an update", default=False)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+track_history()(ReviewInvitee)
 
 
 class AspectScore(models.Model):
@@ -513,6 +564,7 @@ class Notification(models.Model):
         OVERDUE_REVIEW = "overdue_review", "Review overdue"
         REVIEW_DUE_SOON = "review_due_soon", "Review due soon"
         PLAN_CLOSED = "plan_closed", "Plan closed"
+        CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn: consider safeguarding"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -555,3 +607,164 @@ class DigestSent(models.Model):
 
     def __str__(self) -> str:
         return f"Digest for {self.lead_professional_id}, week of {self.week_start}"
+
+
+class PlanReopening(models.Model):
+    """Rule 5: a closed plan is corrected only after an explicit reopening with a reason."""
+
+    plan = models.ForeignKey(EarlyHelpPlan, on_delete=models.CASCADE, related_name="reopenings")
+    reopened_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField("Why the plan is being reopened")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    closed_on = models.DateField(help_text="The closing date that was undone")
+    closure_reason = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["-reopened_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} reopened {self.reopened_at:%Y-%m-%d}"
+
+
+track_history()(PlanReopening)
+
+
+class SupportingFamiliesRecord(models.Model):
+    """A record kept only for the government's Supporting Families programme.
+
+    Recorded only with the family's Supporting Families consent, and deleted when the plan closes.
+    Deliberately not in the history tables, which would keep a copy of what must be deleted; the
+    plan's own history records when they were deleted (supporting_families_deleted_on).
+    """
+
+    class Outcome(models.TextChoices):
+        EDUCATION = "education", "Getting a good education"
+        EARLY_YEARS = "early_years", "Good early years development"
+        HEALTH = "health", "Improved mental and physical health"
+        SUBSTANCES = "substances", "Promoting recovery and reducing harm from substance use"
+        RELATIONSHIPS = "relationships", "Improved family relationships"
+        SAFE_CHILDREN = "safe_children", "Children safe from abuse and exploitation"
+        CRIME = "crime", "Crime prevention and tackling crime"
+        DOMESTIC_ABUSE = "domestic_abuse", "Safe from domestic abuse"
+        HOUSING = "housing", "Secure housing"
+        MONEY = "money", "Financial stability"
+
+    plan = models.ForeignKey(
+        EarlyHelpPlan, on_delete=models.CASCADE, related_name="supporting_families_records"
+    )
+    outcome = models.CharField("Outcome", max_length=15, choices=Outcome.choices)
+    evidence = models.TextField("Evidence of the family’s progress")
+    recorded_on = models.DateField(default=timezone.localdate)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["recorded_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.get_outcome_display()
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    """Stored under a random name: the family's own file name is kept only in the database."""
+    return f"plan-attachments/{instance.plan_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """The child's voice: a drawing, a worksheet, a photo of either; served only via the plan."""
+
+    plan = models.ForeignKey(EarlyHelpPlan, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField("File name", max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    description = models.CharField("What it is", max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+track_history()(Attachment)
+
+
+class QualityAudit(models.Model):
+    """A manager's random sample of plans, each graded against the LA's quality criteria."""
+
+    drawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    drawn_at = models.DateTimeField(default=timezone.now)
+    sample_size = models.PositiveSmallIntegerField()
+    school = models.ForeignKey(
+        "schools.School", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lead_professional = models.ForeignKey(
+        LeadProfessional, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField("Name of the audit", max_length=150)
+
+    class Meta:
+        ordering = ["-drawn_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("early_help_plans:audit-detail", args=[self.pk])
+
+
+track_history()(QualityAudit)
+
+
+class Grade(models.TextChoices):
+    OUTSTANDING = "outstanding", "Outstanding"
+    GOOD = "good", "Good"
+    REQUIRES_IMPROVEMENT = "requires_improvement", "Requires improvement"
+    INADEQUATE = "inadequate", "Inadequate"
+
+
+class AuditedPlan(models.Model):
+    """One plan in an audit's sample; graded when grade is set."""
+
+    audit = models.ForeignKey(QualityAudit, on_delete=models.CASCADE, related_name="plans")
+    plan = models.ForeignKey(EarlyHelpPlan, on_delete=models.PROTECT, related_name="audits")
+    consent_in_place = models.BooleanField("Consent in place", null=True, blank=True)
+    voices_recorded = models.BooleanField(
+        "The child’s and family’s voice recorded", null=True, blank=True
+    )
+    actions_smart = models.BooleanField("Actions are SMART, owned and dated", null=True, blank=True)
+    lowest_aspects_addressed = models.BooleanField(
+        "The lowest-scored aspects are addressed", null=True, blank=True
+    )
+    tier_justified = models.BooleanField("The tier of need is justified", null=True, blank=True)
+    reviews_on_time = models.BooleanField("Reviews are on time", null=True, blank=True)
+    grade = models.CharField(max_length=20, choices=Grade.choices, blank=True)
+    comments = models.TextField("Comments", blank=True)
+    graded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    graded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["audit", "plan"], name="plan_once_per_audit"),
+            models.CheckConstraint(
+                condition=Q(grade="") | Q(graded_at__isnull=False),
+                name="graded_plan_has_a_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} in {self.audit}"
+
+
+track_history()(AuditedPlan)

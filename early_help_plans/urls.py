@@ -1,6 +1,6 @@
 from django.urls import path
 
-from early_help_plans import views
+from early_help_plans import urls_audits, urls_documents, views
 
 app_name = "early_help_plans"
 
@@ -20,3 +20,6 @@ urlpatterns = [
     path("<int:pk>/next-review/", views.next_review, name="plan-review"),
     path("<int:pk>/agree/", views.agree, name="plan-agree"),
 ]
+
+# PDFs and attachments; quality audits.
+urlpatterns += urls_documents.urlpatterns + urls_audits.urlpatterns

@@ -170,7 +170,12 @@ def test_a_lead_professional_who_is_also_the_link_coordinator_is_notified_once(f
 
 def test_draft_and_closed_plans_are_not_flagged(flag, school_a, link_coordinator):
     _plan(status="draft", schools=[school_a])
-    _plan(status="closed", closed_on=datetime.date(2025, 9, 30), schools=[school_a])
+    _plan(
+        status="closed",
+        closed_on=datetime.date(2025, 9, 30),
+        closure_reason="moved_out",
+        schools=[school_a],
+    )
 
     result = flag(FIRST_OVERDUE_DAY)
 
