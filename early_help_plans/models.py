@@ -347,8 +347,11 @@ class Review(models.Model):
     family_summary = models.TextField("The family’s view of progress", blank=True)
     child_summary = models.TextField("The child’s view of progress", blank=True)
     team_summary = models.TextField("The Team Around the Family’s view", blank=True)
+    # Attendance over the 6 weeks before the review against the 6 weeks before the plan was
+    # agreed, for the family's children together, and for each child ({"name", "now", "at_start"}).
     attendance_now = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     attendance_at_start = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    children_attendance = models.JSONField(default=list, blank=True)
     next_step = models.CharField(max_length=8, choices=NextStep.choices)
     next_review_on = models.DateField(null=True, blank=True)
     later_review_reason = models.TextField(
