@@ -9,6 +9,7 @@ from accounts.rules import (
     is_link_coordinator,
     is_pastoral_lead,
 )
+from early_help_plans import rules_audits  # noqa: F401 - registers the quality-audit permission
 from early_help_plans.models import EarlyHelpPlan
 
 
