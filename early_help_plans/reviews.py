@@ -33,6 +33,7 @@ from early_help_plans.models import (
     Aspect,
     AspectScore,
     EarlyHelpPlan,
+    MaintainingOurFamilyPlan,
     Notification,
     Perspective,
     PlanChild,
@@ -577,6 +578,22 @@ def reopen_plan(*, plan: EarlyHelpPlan, reason: str, by: User, seen_version: int
                         "one cannot be reopened."
                     ) from clash
         return locked
+
+
+@transaction.atomic
+def save_maintaining_plan(
+    *, plan: EarlyHelpPlan, by: User, seen_version: int, **answers: Any
+) -> MaintainingOurFamilyPlan:
+    """The family's Maintaining Our Family Plan, written before the final review closes the plan."""
+    with pghistory.context(user=by.pk):
+        locked = _lock_active(plan, seen_version)
+        if answers["final_review_on"] < answers["agreed_on"]:
+            raise PlanRuleBroken("The final review cannot be before the plan was agreed.")
+        record, _ = MaintainingOurFamilyPlan.objects.update_or_create(plan=locked, defaults=answers)
+        record.full_clean()
+        locked.version += 1
+        locked.save(update_fields=["version"])
+        return record
 
 
 @transaction.atomic

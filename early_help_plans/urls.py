@@ -1,6 +1,6 @@
 from django.urls import path
 
-from early_help_plans import urls_audits, urls_documents, views
+from early_help_plans import urls_audits, urls_documents, views, views_reviews
 
 app_name = "early_help_plans"
 
@@ -19,6 +19,23 @@ urlpatterns = [
     path("<int:pk>/action-plan/", views.actions, name="plan-actions"),
     path("<int:pk>/next-review/", views.next_review, name="plan-review"),
     path("<int:pk>/agree/", views.agree, name="plan-agree"),
+    path("<int:pk>/reviews/new/", views_reviews.record_review, name="review-record"),
+    path("<int:pk>/reviews/<int:review_pk>/", views_reviews.review_detail, name="review-detail"),
+    path(
+        "<int:pk>/maintaining-our-family-plan/",
+        views_reviews.maintaining_plan,
+        name="plan-maintaining",
+    ),
+    path(
+        "<int:pk>/withdraw-consent/", views_reviews.withdraw_consent, name="plan-withdraw-consent"
+    ),
+    path("<int:pk>/safeguarding/", views_reviews.safeguarding, name="plan-safeguarding"),
+    path("<int:pk>/reopen/", views_reviews.reopen, name="plan-reopen"),
+    path(
+        "<int:pk>/supporting-families/",
+        views_reviews.supporting_families,
+        name="plan-supporting-families",
+    ),
 ]
 
 # PDFs and attachments; quality audits.

@@ -12,9 +12,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from attendance_tracker.access import acting_user, require_perm
+from audit.models import AccessLogEntry
+from audit.services import record_access
 from cases import forms as cases_forms
 from cases.models import Case
-from early_help_plans import forms, selectors, services
+from early_help_plans import forms, reviews, selectors, services
+from early_help_plans.charts import aspect_chart
 from early_help_plans.models import Aspect, EarlyHelpPlan, Perspective
 from schools.models import Pupil
 
@@ -68,13 +71,30 @@ def start_plan(request: HttpRequest, pupil_pk: int) -> HttpResponse:
 @require_perm("early_help_plans.view_plans")
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan_in_scope(request, pk)
+    members = list(plan.members.select_related("child__pupil"))
+    may_edit = request.user.has_perm("early_help_plans.edit_plan", plan)
+    progress = reviews.timeline(plan)
+    labels = [label for label, _ in progress["points"]]
+    for row in progress["rows"]:
+        row["chart"] = aspect_chart(row["label"], labels, row["parent"], row["child"])
+        row["cells"] = list(zip(row["parent"], row["child"], strict=True))
     context = {
         "plan": plan,
         "sections": selectors.task_list(plan),
-        "members": plan.members.select_related("child__pupil"),
-        "can_edit": request.user.has_perm("early_help_plans.edit_plan", plan)
-        and plan.status != EarlyHelpPlan.Status.CLOSED,
+        "members": members,
+        "can_edit": may_edit and plan.status != EarlyHelpPlan.Status.CLOSED,
+        "may_edit": may_edit,
+        "reviews": plan.reviews.all(),
+        "progress": progress,
+        "needs_safeguarding": reviews.needs_safeguarding_decision(plan),
+        "has_maintaining_plan": hasattr(plan, "maintaining_plan"),
     }
+    record_access(
+        request=request,
+        action=AccessLogEntry.Action.VIEW_PUPIL,
+        pupil_ids=[m.child.pupil_id for m in members if m.child and m.child.pupil_id],
+        description=f"Viewed Family Early Help Plan {plan.pk}",
+    )
     return render(request, "early_help_plans/plan_detail.html", context)
 
 

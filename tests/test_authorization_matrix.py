@@ -218,6 +218,7 @@ SAMPLES = {
     "link_call": lambda school: [LinkCallFactory(school=school).pk],
     "meeting": lambda school: [_meeting_for(school).pk],
     "plan": lambda school: [_plan_at(school).pk],
+    **plan_rows.SAMPLES,
 }
 
 

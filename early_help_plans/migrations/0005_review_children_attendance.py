@@ -6,44 +6,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('early_help_plans', '0004_reviews_closure_attachments_audits'),
+        ("early_help_plans", "0004_reviews_closure_attachments_audits"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='review',
-            name='insert_insert',
+            model_name="review",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='review',
-            name='update_update',
+            model_name="review",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='review',
-            name='delete_delete',
+            model_name="review",
+            name="delete_delete",
         ),
         migrations.AddField(
-            model_name='review',
-            name='children_attendance',
+            model_name="review",
+            name="children_attendance",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='reviewevent',
-            name='children_attendance',
+            model_name="reviewevent",
+            name="children_attendance",
             field=models.JSONField(blank=True, default=list),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='review',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "early_help_plans_reviewevent" ("attendance_at_start", "attendance_now", "changed_contact_details", "child_summary", "children_attendance", "closure_reason", "family_summary", "held_on", "id", "later_review_reason", "lead_changed_on", "mash_assessment_by", "mash_contact_form_by", "new_lead_professional_id", "next_review_on", "next_step", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "plan_id", "recorded_at", "recorded_by_id", "team_summary") VALUES (NEW."attendance_at_start", NEW."attendance_now", NEW."changed_contact_details", NEW."child_summary", NEW."children_attendance", NEW."closure_reason", NEW."family_summary", NEW."held_on", NEW."id", NEW."later_review_reason", NEW."lead_changed_on", NEW."mash_assessment_by", NEW."mash_contact_form_by", NEW."new_lead_professional_id", NEW."next_review_on", NEW."next_step", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."plan_id", NEW."recorded_at", NEW."recorded_by_id", NEW."team_summary"); RETURN NULL;', hash='85ac56afbecfd4e937a9f9fb9bd04942f3552752', operation='INSERT', pgid='pgtrigger_insert_insert_5d421', table='early_help_plans_review', when='AFTER')),
+            model_name="review",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "early_help_plans_reviewevent" ("attendance_at_start", "attendance_now", "changed_contact_details", "child_summary", "children_attendance", "closure_reason", "family_summary", "held_on", "id", "later_review_reason", "lead_changed_on", "mash_assessment_by", "mash_contact_form_by", "new_lead_professional_id", "next_review_on", "next_step", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "plan_id", "recorded_at", "recorded_by_id", "team_summary") VALUES (NEW."attendance_at_start", NEW."attendance_now", NEW."changed_contact_details", NEW."child_summary", NEW."children_attendance", NEW."closure_reason", NEW."family_summary", NEW."held_on", NEW."id", NEW."later_review_reason", NEW."lead_changed_on", NEW."mash_assessment_by", NEW."mash_contact_form_by", NEW."new_lead_professional_id", NEW."next_review_on", NEW."next_step", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."plan_id", NEW."recorded_at", NEW."recorded_by_id", NEW."team_summary"); RETURN NULL;',
+                    hash="85ac56afbecfd4e937a9f9fb9bd04942f3552752",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_5d421",
+                    table="early_help_plans_review",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='review',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "early_help_plans_reviewevent" ("attendance_at_start", "attendance_now", "changed_contact_details", "child_summary", "children_attendance", "closure_reason", "family_summary", "held_on", "id", "later_review_reason", "lead_changed_on", "mash_assessment_by", "mash_contact_form_by", "new_lead_professional_id", "next_review_on", "next_step", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "plan_id", "recorded_at", "recorded_by_id", "team_summary") VALUES (NEW."attendance_at_start", NEW."attendance_now", NEW."changed_contact_details", NEW."child_summary", NEW."children_attendance", NEW."closure_reason", NEW."family_summary", NEW."held_on", NEW."id", NEW."later_review_reason", NEW."lead_changed_on", NEW."mash_assessment_by", NEW."mash_contact_form_by", NEW."new_lead_professional_id", NEW."next_review_on", NEW."next_step", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."plan_id", NEW."recorded_at", NEW."recorded_by_id", NEW."team_summary"); RETURN NULL;', hash='812db58a32ecee866d4fa5999adea32eef0aa297', operation='UPDATE', pgid='pgtrigger_update_update_0ad4c', table='early_help_plans_review', when='AFTER')),
+            model_name="review",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
+                    func='INSERT INTO "early_help_plans_reviewevent" ("attendance_at_start", "attendance_now", "changed_contact_details", "child_summary", "children_attendance", "closure_reason", "family_summary", "held_on", "id", "later_review_reason", "lead_changed_on", "mash_assessment_by", "mash_contact_form_by", "new_lead_professional_id", "next_review_on", "next_step", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "plan_id", "recorded_at", "recorded_by_id", "team_summary") VALUES (NEW."attendance_at_start", NEW."attendance_now", NEW."changed_contact_details", NEW."child_summary", NEW."children_attendance", NEW."closure_reason", NEW."family_summary", NEW."held_on", NEW."id", NEW."later_review_reason", NEW."lead_changed_on", NEW."mash_assessment_by", NEW."mash_contact_form_by", NEW."new_lead_professional_id", NEW."next_review_on", NEW."next_step", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."plan_id", NEW."recorded_at", NEW."recorded_by_id", NEW."team_summary"); RETURN NULL;',
+                    hash="812db58a32ecee866d4fa5999adea32eef0aa297",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_0ad4c",
+                    table="early_help_plans_review",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='review',
-            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "early_help_plans_reviewevent" ("attendance_at_start", "attendance_now", "changed_contact_details", "child_summary", "children_attendance", "closure_reason", "family_summary", "held_on", "id", "later_review_reason", "lead_changed_on", "mash_assessment_by", "mash_contact_form_by", "new_lead_professional_id", "next_review_on", "next_step", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "plan_id", "recorded_at", "recorded_by_id", "team_summary") VALUES (OLD."attendance_at_start", OLD."attendance_now", OLD."changed_contact_details", OLD."child_summary", OLD."children_attendance", OLD."closure_reason", OLD."family_summary", OLD."held_on", OLD."id", OLD."later_review_reason", OLD."lead_changed_on", OLD."mash_assessment_by", OLD."mash_contact_form_by", OLD."new_lead_professional_id", OLD."next_review_on", OLD."next_step", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."plan_id", OLD."recorded_at", OLD."recorded_by_id", OLD."team_summary"); RETURN NULL;', hash='9d9713138c427d73e36869f44a410a6c11a7f9d1', operation='DELETE', pgid='pgtrigger_delete_delete_fae1d', table='early_help_plans_review', when='AFTER')),
+            model_name="review",
+            trigger=pgtrigger.compiler.Trigger(
+                name="delete_delete",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "early_help_plans_reviewevent" ("attendance_at_start", "attendance_now", "changed_contact_details", "child_summary", "children_attendance", "closure_reason", "family_summary", "held_on", "id", "later_review_reason", "lead_changed_on", "mash_assessment_by", "mash_contact_form_by", "new_lead_professional_id", "next_review_on", "next_step", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "plan_id", "recorded_at", "recorded_by_id", "team_summary") VALUES (OLD."attendance_at_start", OLD."attendance_now", OLD."changed_contact_details", OLD."child_summary", OLD."children_attendance", OLD."closure_reason", OLD."family_summary", OLD."held_on", OLD."id", OLD."later_review_reason", OLD."lead_changed_on", OLD."mash_assessment_by", OLD."mash_contact_form_by", OLD."new_lead_professional_id", OLD."next_review_on", OLD."next_step", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."plan_id", OLD."recorded_at", OLD."recorded_by_id", OLD."team_summary"); RETURN NULL;',
+                    hash="9d9713138c427d73e36869f44a410a6c11a7f9d1",
+                    operation="DELETE",
+                    pgid="pgtrigger_delete_delete_fae1d",
+                    table="early_help_plans_review",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]
