@@ -9,6 +9,7 @@ NAVIGATION = (
     ("Identification queue", "attendance:queue", "attendance.view_queue"),
     ("Caseload", "cases:caseload", "cases.view_caseload"),
     ("Plans", "early_help_plans:plan-list", "early_help_plans.view_plans"),
+    ("Quality audits", "early_help_plans:audit-list", "early_help_plans.audit_plans"),
     ("At risk", "attendance:at-risk", "attendance.view_at_risk"),
     ("Link calls", "cases:link-call-list", "cases.view_link_calls"),
     ("Tracking meeting", "cases:meeting-list", "cases.view_meetings"),

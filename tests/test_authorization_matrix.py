@@ -40,6 +40,7 @@ from tests.matrix_rows import (
     SIGNED_IN_OK,
     row,
 )
+from tests.matrix_rows import audits as audit_rows
 from tests.matrix_rows import cases as case_rows
 from tests.matrix_rows import link_calls as link_call_rows
 from tests.matrix_rows import plans as plan_rows
@@ -170,6 +171,7 @@ MATRIX = {
     **timetable_rows.ROWS,
     **link_call_rows.ROWS,
     **plan_rows.ROWS,
+    **audit_rows.ROWS,
 }
 
 
@@ -219,6 +221,7 @@ SAMPLES = {
     "meeting": lambda school: [_meeting_for(school).pk],
     "plan": lambda school: [_plan_at(school).pk],
     **plan_rows.SAMPLES,
+    **audit_rows.SAMPLES,
 }
 
 

@@ -5,12 +5,16 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from early_help_plans import audits
 from early_help_plans.models import (
     ActionItem,
     Aspect,
     AspectScore,
+    AuditedPlan,
     EarlyHelpPlan,
     Grade,
     Perspective,
@@ -281,3 +285,126 @@ def test_the_summary_counts_grades_and_criteria_per_school_and_lead_professional
         audits.SummaryRow("Ash Able", 2, 2, [1, 1, 0, 0], [2, 2, 1, 2, 2, 1]),
         audits.SummaryRow("Bo Brown (Health visiting)", 2, 1, [0, 0, 0, 1], [1, 0, 0, 0, 0, 0]),
     ]
+
+
+# Pages ------------------------------------------------------------------------------------------
+
+
+def _audit_of(plans, by):
+    audit = QualityAudit.objects.create(title="Autumn", sample_size=len(plans), drawn_by=by)
+    AuditedPlan.objects.bulk_create(AuditedPlan(audit=audit, plan=plan) for plan in plans)
+    return audit
+
+
+@pytest.mark.parametrize(
+    "persona",
+    ["link_coordinator", "pastoral_lead", "other_school_pastoral_lead", "early_help_worker"],
+    indirect=True,
+)
+def test_only_managers_and_administrators_reach_quality_audits(client, persona, manager, school_a):
+    audit = _audit_of([_plan(schools=[school_a])], manager)
+    item = audit.plans.get()
+    client.force_login(persona)
+
+    answers = {
+        client.get(reverse("early_help_plans:audit-list")).status_code,
+        client.get(audit.get_absolute_url()).status_code,
+        client.get(reverse("early_help_plans:audit-grade", args=[audit.pk, item.pk])).status_code,
+    }
+
+    assert answers == {403}
+
+
+def test_a_manager_draws_a_sample_and_is_told_it_is_smaller_than_asked(client, manager, school_a):
+    _plan(schools=[school_a], family="Example")
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("early_help_plans:audit-list"),
+        {"title": "Autumn audit", "size": "5", "school": school_a.pk, "lead_professional": ""},
+        follow=True,
+    )
+
+    audit = QualityAudit.objects.get()
+    assert response.redirect_chain[-1][0] == audit.get_absolute_url()
+    assert "A sample of 1 plan was drawn." in response.text
+    assert "You asked for 5 plans, but only 1 matches, so the sample has that plan." in (
+        response.text
+    )
+    assert "the Example family" in response.text
+
+
+def test_a_sample_with_no_plans_shows_why_on_the_form(client, manager, school_a):
+    client.force_login(manager)
+
+    response = client.post(
+        reverse("early_help_plans:audit-list"),
+        {"title": "Autumn audit", "size": "5", "school": school_a.pk},
+    )
+
+    assert response.status_code == 200
+    assert "govuk-error-summary" in response.text
+    assert "There are no agreed or closed plans at Amberfield Primary School" in response.text
+    assert not QualityAudit.objects.exists()
+
+
+def test_a_manager_grades_a_plan_on_its_question_page(client, manager, school_a):
+    audit = _audit_of([_plan(schools=[school_a], family="Sample")], manager)
+    item = audit.plans.get()
+    client.force_login(manager)
+    url = reverse("early_help_plans:audit-grade", args=[audit.pk, item.pk])
+    answers = dict.fromkeys(audits.CRITERIA, "yes") | {"reviews_on_time": "no"}
+
+    response = client.post(url, {**answers, "grade": "good", "comments": "Clear", "seen": ""})
+
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.grade, item.reviews_on_time, item.graded_by) == ("good", False, manager)
+    assert "The Sample family was graded good." in client.get(response["Location"]).text
+
+
+def test_a_plan_whose_family_withdrew_consent_after_the_draw_is_not_shown(
+    client, manager, school_a
+):
+    plan = _plan(schools=[school_a], family="Placeholder")
+    audit = _audit_of([plan, _plan(schools=[school_a])], manager)
+    item = audit.plans.get(plan=plan)
+    EarlyHelpPlan.objects.filter(pk=plan.pk).update(consent_to_share=False)
+    client.force_login(manager)
+
+    page = client.get(audit.get_absolute_url())
+    grading = client.get(reverse("early_help_plans:audit-grade", args=[audit.pk, item.pk]))
+
+    assert "the Placeholder family" not in page.text
+    assert "1 plan is in this sample but not shown" in page.text
+    assert grading.status_code == 404
+
+
+def _busy_plan(school, by):
+    """A plan with something of everything the audit page shows."""
+    plan = _plan(schools=[school, school], tier=2, tier_reasons="School-led support")
+    _score(plan, Aspect.EDUCATION, Perspective.PARENT, 3, words="Mornings are hard")
+    _score(plan, Aspect.EDUCATION, Perspective.CHILD, 4)
+    ActionItem.objects.create(plan=plan, aspect=Aspect.EDUCATION, action="Soft start", who="SENCo")
+    _review(plan, datetime.date(2025, 10, 10), by)
+    return plan
+
+
+def test_the_audit_page_takes_as_many_queries_for_15_plans_as_for_3(
+    client, manager, school_a, django_assert_max_num_queries
+):
+    audit = _audit_of([_busy_plan(school_a, manager) for _ in range(3)], manager)
+    for item in audit.plans.all()[:2]:
+        audits.grade_plan(audited=item, judgement=_judgement(), by=manager, seen_graded_at=None)
+    client.force_login(manager)
+    client.get(audit.get_absolute_url())
+    with CaptureQueriesContext(connection) as three:
+        client.get(audit.get_absolute_url())
+    AuditedPlan.objects.bulk_create(
+        AuditedPlan(audit=audit, plan=_busy_plan(school_a, manager)) for _ in range(12)
+    )
+
+    with django_assert_max_num_queries(len(three)):
+        response = client.get(audit.get_absolute_url())
+
+    assert response.text.count('data-testid="sampled-plan"') == 15
