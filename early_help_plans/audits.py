@@ -85,6 +85,14 @@ def plans_to_sample(
     return plans
 
 
+def schools_to_sample(user: User) -> QuerySet[School]:
+    """Schools with a child on a plan the user could sample, for the filter: not every school."""
+    in_a_plan = PlanChild.objects.filter(
+        pupil__current_school=OuterRef("pk"), plan__in=plans_to_sample(user).values("pk")
+    )
+    return School.objects.visible_to(user).filter(Exists(in_a_plan)).order_by("name", "pk")
+
+
 def lead_professionals_to_sample(user: User) -> QuerySet[LeadProfessional]:
     """Lead professionals of at least one plan the user could sample, for the filter."""
     return LeadProfessional.objects.filter(

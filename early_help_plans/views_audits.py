@@ -23,7 +23,6 @@ from attendance_tracker.forms import GovForm
 from attendance_tracker.paging import paginate
 from early_help_plans import audits
 from early_help_plans.models import Grade, QualityAudit
-from schools.models import School
 
 PERMISSION = "early_help_plans.audit_plans"
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -52,7 +51,7 @@ class DrawSampleForm(GovForm):
     )
     school = forms.ModelChoiceField(
         label="School (optional)",
-        queryset=School.objects.none(),
+        queryset=audits.School.objects.none(),
         required=False,
         empty_label="Any school",
         help_text="Plans with a child at this school now",
@@ -66,7 +65,7 @@ class DrawSampleForm(GovForm):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["school"].queryset = School.objects.visible_to(user)  # type: ignore[attr-defined]
+        self.fields["school"].queryset = audits.schools_to_sample(user)  # type: ignore[attr-defined]
         self.fields["lead_professional"].queryset = audits.lead_professionals_to_sample(user)  # type: ignore[attr-defined]
 
 

@@ -123,6 +123,19 @@ def test_a_sample_with_no_matching_plans_is_refused_and_nothing_is_stored(
     assert not QualityAudit.objects.exists()
 
 
+def test_the_filters_offer_only_schools_and_leads_with_plans_to_sample(manager, school_a, school_b):
+    lead = LeadProfessionalFactory()
+    _plan(schools=[school_a], lead=lead)
+    _plan(schools=[school_b], status="draft", consent=None)
+    _plan(schools=[school_b], consent=False)
+
+    schools = list(audits.schools_to_sample(manager))
+    leads = list(audits.lead_professionals_to_sample(manager))
+
+    assert schools == [school_a]
+    assert leads == [lead]
+
+
 # Grading ----------------------------------------------------------------------------------------
 
 
@@ -334,17 +347,28 @@ def test_a_manager_draws_a_sample_and_is_told_it_is_smaller_than_asked(client, m
     assert "the Example family" in response.text
 
 
-def test_a_sample_with_no_plans_shows_why_on_the_form(client, manager, school_a):
+def test_a_sample_with_no_plans_shows_why_on_the_form(client, manager, school_a, school_b):
+    _plan(schools=[school_a])
+    elsewhere = LeadProfessionalFactory(name="Bo Brown", agency="")
+    _plan(schools=[school_b], lead=elsewhere)
     client.force_login(manager)
 
     response = client.post(
         reverse("early_help_plans:audit-list"),
-        {"title": "Autumn audit", "size": "5", "school": school_a.pk},
+        {
+            "title": "Autumn audit",
+            "size": "5",
+            "school": school_a.pk,
+            "lead_professional": elsewhere.pk,
+        },
     )
 
     assert response.status_code == 200
     assert "govuk-error-summary" in response.text
-    assert "There are no agreed or closed plans at Amberfield Primary School" in response.text
+    assert (
+        "There are no agreed or closed plans at Amberfield Primary School and led by Bo Brown"
+        in response.text
+    )
     assert not QualityAudit.objects.exists()
 
 
