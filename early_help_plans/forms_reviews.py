@@ -6,8 +6,6 @@ from typing import Any
 
 from crispy_forms_gds.layout import (
     HTML,
-    ConditionalQuestion,
-    ConditionalRadios,
     Field,
     Fieldset,
     Layout,
@@ -203,21 +201,25 @@ class ReviewForm(LeadProfessionalFields, PlanForm):
                 legend="Lead professional",
                 legend_size=Size.MEDIUM,
             ),
-            ConditionalRadios(
-                "next_step",
-                ConditionalQuestion(
-                    Review.NextStep.CONTINUE.label,
-                    "next_review_on",
-                    "next_review_time",
-                    "next_review_venue",
-                    "later_review_reason",
-                    HTML('<h3 class="govuk-heading-s">The new action plan</h3>'),
-                    *action_fields,
-                ),
-                ConditionalQuestion(Review.NextStep.CLOSE.label, "closure_reason"),
-                ConditionalQuestion(
-                    Review.NextStep.STEP_UP.label, "mash_assessment_by", "mash_contact_form_by"
-                ),
+            # Plain radios and a fieldset for each next step (a conditional reveal would set
+            # aria-expanded on the radios, which ARIA does not allow there).
+            "next_step",
+            Fieldset(
+                "next_review_on",
+                "next_review_time",
+                "next_review_venue",
+                "later_review_reason",
+                HTML('<h3 class="govuk-heading-s">The new action plan</h3>'),
+                *action_fields,
+                legend="If the plan continues",
+                legend_size=Size.MEDIUM,
+            ),
+            Fieldset("closure_reason", legend="If the plan closes", legend_size=Size.MEDIUM),
+            Fieldset(
+                "mash_assessment_by",
+                "mash_contact_form_by",
+                legend="If the family is stepped up to children’s social care",
+                legend_size=Size.MEDIUM,
             ),
             Submit("submit", self.submit_label),
         )

@@ -359,8 +359,9 @@ def agree_plan(
             raise PlanRuleBroken("The plan cannot be agreed yet. Add " + "; ".join(missing) + ".")
         plan.status = EarlyHelpPlan.Status.ACTIVE
         plan.agreed_on = agreed_on
+        plan.next_review_on = agreed_on + REVIEW_INTERVAL  # the first review: 6 weeks on
         plan.version += 1
-        plan.save(update_fields=["status", "agreed_on", "version"])
+        plan.save(update_fields=["status", "agreed_on", "next_review_on", "version"])
         for child in plan.children.select_related("pupil"):
             try:
                 with transaction.atomic():
