@@ -15,6 +15,7 @@ NAVIGATION = (
     ("Tracking meeting", "cases:meeting-list", "cases.view_meetings"),
     ("Reduced timetables", "cases:timetable-list", "cases.view_timetables"),
     ("Imports", "attendance:import-list", "attendance.view_imports"),
+    ("Notifications", "early_help_plans:notifications", "accounts.use_service"),
     ("Term dates", "schools:term-list", "schools.manage_terms"),
     ("Users", "accounts:user-list", "accounts.manage_users"),
 )

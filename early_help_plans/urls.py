@@ -1,11 +1,19 @@
 from django.urls import path
 
-from early_help_plans import urls_audits, urls_documents, views, views_reviews
+from early_help_plans import (
+    urls_audits,
+    urls_documents,
+    views,
+    views_notifications,
+    views_reviews,
+)
 
 app_name = "early_help_plans"
 
 urlpatterns = [
     path("", views.plan_list, name="plan-list"),
+    path("notifications/", views_notifications.notifications, name="notifications"),
+    path("notifications/read/", views_notifications.mark_read, name="notifications-read"),
     path("pupils/<int:pupil_pk>/start/", views.start_plan, name="plan-start"),
     path("<int:pk>/", views.plan_detail, name="plan-detail"),
     path("<int:pk>/consent/", views.consent, name="plan-consent"),

@@ -48,6 +48,12 @@ ROWS: dict[str, tuple[str, str | None, dict[str, str]]] = {
 }
 
 ROWS |= {
+    "early_help_plans:notifications": ("get", None, ANY_ROLE),  # noqa: F405
+    "early_help_plans:notifications-read": (
+        "post",
+        None,
+        row(default=REDIRECT, user_without_role=FORBIDDEN),  # noqa: F405
+    ),
     "early_help_plans:review-record": ("get", "active_plan", EDIT_PLAN),
     "early_help_plans:review-detail": ("get", "plan_review", READ_PLAN),
     # A manager may read a Maintaining Our Family Plan but not write one: without one yet, the
