@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -25,10 +27,18 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    items = []
+    items: list[dict[str, Any]] = []
     for text, url_name, permission in NAVIGATION:
         if user.has_perm(permission):
             href = reverse(url_name)
-            current = request.path == href if href == "/" else request.path.startswith(href)
-            items.append({"text": text, "href": href, "current": current})
+            items.append({"text": text, "href": href, "current": False})
+    # The current item is the one whose address is the longest start of the page's: on
+    # /plans/audits/ that is "Quality audits", not "Plans" as well.
+    matching = [
+        item
+        for item in items
+        if (request.path == "/" if item["href"] == "/" else request.path.startswith(item["href"]))
+    ]
+    if matching:
+        max(matching, key=lambda item: len(item["href"]))["current"] = True
     return {"navigation": items}

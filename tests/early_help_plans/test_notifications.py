@@ -25,3 +25,12 @@ def test_a_user_sees_their_unread_notifications_and_marks_them_read(
     assert not Notification.objects.filter(user=pastoral_lead, read_at__isnull=True).exists()
     assert Notification.objects.filter(user=link_coordinator, read_at__isnull=True).exists()
     assert "unread notification" not in client.get(reverse("home")).content.decode()
+
+
+def test_only_the_closest_menu_item_is_current(client, pastoral_lead):
+    client.force_login(pastoral_lead)
+
+    response = client.get(reverse("early_help_plans:notifications"))
+
+    current = [item["text"] for item in response.context["navigation"] if item["current"]]
+    assert current == ["Notifications"]
