@@ -44,6 +44,7 @@ from tests.matrix_rows import audits as audit_rows
 from tests.matrix_rows import cases as case_rows
 from tests.matrix_rows import link_calls as link_call_rows
 from tests.matrix_rows import plans as plan_rows
+from tests.matrix_rows import targeting as targeting_rows
 from tests.matrix_rows import timetables as timetable_rows
 
 # url name -> (method, the object its arguments name, outcome by role)
@@ -172,6 +173,7 @@ MATRIX = {
     **link_call_rows.ROWS,
     **plan_rows.ROWS,
     **audit_rows.ROWS,
+    **targeting_rows.ROWS,
 }
 
 
@@ -222,6 +224,7 @@ SAMPLES = {
     "plan": lambda school: [_plan_at(school).pk],
     **plan_rows.SAMPLES,
     **audit_rows.SAMPLES,
+    **targeting_rows.SAMPLES,
 }
 
 
