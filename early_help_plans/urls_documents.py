@@ -1,3 +1,9 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from early_help_plans import views_documents as views
+
+urlpatterns: list[URLPattern] = [
+    path("<int:pk>/plan.pdf", views.plan_pdf, name="plan-pdf"),
+    path("<int:pk>/reviews/<int:review_pk>.pdf", views.review_pdf, name="review-pdf"),
+    path("<int:pk>/maintaining-our-family-plan.pdf", views.maintaining_pdf, name="maintaining-pdf"),
+]

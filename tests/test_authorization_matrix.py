@@ -43,6 +43,7 @@ from tests.matrix_rows import (
 from tests.matrix_rows import audits as audit_rows
 from tests.matrix_rows import cases as case_rows
 from tests.matrix_rows import link_calls as link_call_rows
+from tests.matrix_rows import plan_documents as plan_document_rows
 from tests.matrix_rows import plans as plan_rows
 from tests.matrix_rows import targeting as targeting_rows
 from tests.matrix_rows import timetables as timetable_rows
@@ -172,6 +173,7 @@ MATRIX = {
     **timetable_rows.ROWS,
     **link_call_rows.ROWS,
     **plan_rows.ROWS,
+    **plan_document_rows.ROWS,
     **audit_rows.ROWS,
     **targeting_rows.ROWS,
 }
@@ -222,6 +224,7 @@ SAMPLES = {
     "link_call": lambda school: [LinkCallFactory(school=school).pk],
     "meeting": lambda school: [_meeting_for(school).pk],
     "plan": lambda school: [_plan_at(school).pk],
+    **plan_document_rows.SAMPLES,
     **plan_rows.SAMPLES,
     **audit_rows.SAMPLES,
     **targeting_rows.SAMPLES,

@@ -1,0 +1,66 @@
+"""Authorization matrix rows: a plan's PDFs.
+
+Each sample is a plan at school A, consent to share given, started by a pastoral lead there (as
+in plans.py): school B and an early help worker cannot tell it exists (404); a manager reads the
+documents.
+"""
+
+import datetime
+
+from early_help_plans.models import EarlyHelpPlan, MaintainingOurFamilyPlan, Review
+from early_help_plans.services import start_plan
+from tests.factories import PupilFactory, SchoolStaffFactory
+from tests.matrix_rows.plans import READ_PLAN
+
+# url name -> (method, sample object name in SAMPLES or None, outcome by role)
+ROWS: dict[str, tuple[str, str | None, dict[str, str]]] = {
+    "early_help_plans:plan-pdf": ("get", "plan", READ_PLAN),
+    "early_help_plans:review-pdf": ("get", "documents_review", READ_PLAN),
+    "early_help_plans:maintaining-pdf": ("get", "documents_maintaining", READ_PLAN),
+}
+
+
+def _plan_at(school):
+    author = SchoolStaffFactory(school=school).user
+    plan = start_plan(
+        family_name="the Specimen family",
+        children=[PupilFactory(current_school=school)],
+        by=author,
+    )
+    EarlyHelpPlan.objects.filter(pk=plan.pk).update(consent_to_share=True)
+    return plan, author
+
+
+def _review(school):
+    plan, author = _plan_at(school)
+    review = Review.objects.create(
+        plan=plan,
+        held_on=datetime.date(2025, 10, 27),
+        next_step=Review.NextStep.CONTINUE,
+        next_review_on=datetime.date(2025, 12, 8),
+        recorded_by=author,
+    )
+    return [plan.pk, review.pk]
+
+
+def _maintaining(school):
+    plan, _ = _plan_at(school)
+    MaintainingOurFamilyPlan.objects.create(
+        plan=plan,
+        what_we_learnt="Routines help",
+        most_useful="The walking bus",
+        keep_progress_going="The morning checklist",
+        difficult_situations="A new term",
+        if_things_get_hard="Talk to school",
+        who_we_can_contact="The school office",
+        agreed_on=datetime.date(2025, 12, 1),
+        final_review_on=datetime.date(2025, 12, 1),
+    )
+    return [plan.pk]
+
+
+# Sample objects by the name a row gives them, merged into the matrix's SAMPLES.
+SAMPLES = {
+    "documents_review": _review,
+    "documents_maintaining": _maintaining,
+}
