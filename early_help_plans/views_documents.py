@@ -1,4 +1,5 @@
-"""A plan's documents: the plan, each review and the Maintaining Our Family Plan as PDFs.
+"""A plan's documents: the plan, each review and the Maintaining Our Family Plan as PDFs, and the
+files attached for the child's voice.
 
 Every one is reached through the plan, fetched from EarlyHelpPlan.visible_to like every plan page:
 out of scope, or withheld for want of consent, is 404. Every download is written to the access
@@ -10,18 +11,24 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 
 from attendance_tracker.access import acting_user, require_perm
+from attendance_tracker.forms import GovForm
 from audit.models import AccessLogEntry
 from audit.services import record_access
 from cases.pdf import pdf_response, render_pdf
+from early_help_plans import attachments
 from early_help_plans.models import (
     ActionItem,
     Aspect,
     AspectScore,
+    Attachment,
     EarlyHelpPlan,
     FamilyMember,
     Perspective,
@@ -238,3 +245,131 @@ def maintaining_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     )
     _log_download(request, plan, "Downloaded a Maintaining Our Family Plan (PDF)")
     return pdf_response(pdf, filename=f"maintaining-our-family-plan-{plan.pk}.pdf")
+
+
+# Attachments ------------------------------------------------------------------------------------
+
+
+class AttachmentForm(GovForm):
+    submit_label = "Upload the file"
+    file = forms.FileField(
+        label="Upload a file",
+        error_messages={
+            "required": "Select a file to upload",
+            "empty": "The selected file is empty",
+        },
+    )
+    description = forms.CharField(
+        label="What it is (optional)",
+        help_text="For example, Amira’s drawing of her morning routine",
+        max_length=200,
+        required=False,
+        error_messages={"max_length": "What it is must be 200 characters or fewer"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = attachments.size_text(attachments.max_bytes())
+        self.fields[
+            "file"
+        ].help_text = (
+            f"A drawing, worksheet or photo of one: a PNG, JPEG or PDF, smaller than {limit}"
+        )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        try:
+            attachments.check_upload(upload)
+        except attachments.AttachmentRefused as refusal:
+            raise forms.ValidationError(str(refusal)) from refusal
+        return upload
+
+
+def _can_change(request: HttpRequest, plan: EarlyHelpPlan) -> bool:
+    return request.user.has_perm("early_help_plans.edit_plan", plan)
+
+
+def _attachment_of(plan: EarlyHelpPlan, attachment_pk: int) -> Attachment:
+    return get_object_or_404(plan.attachments.select_related("uploaded_by"), pk=attachment_pk)
+
+
+@require_perm("early_help_plans.view_plans")
+def plan_attachments(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plan's files, and (for those who may change the plan) the form to add one."""
+    plan = _plan_in_scope(request, pk)
+    can_change = _can_change(request, plan)
+    if request.method == "POST" and not can_change:
+        raise PermissionDenied
+    is_closed = plan.status == EarlyHelpPlan.Status.CLOSED
+    form = AttachmentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            added = attachments.add_attachment(
+                plan=plan,
+                upload=form.cleaned_data["file"],
+                description=form.cleaned_data["description"],
+                by=acting_user(request),
+            )
+        except attachments.AttachmentRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(request, f"{added.original_name} was added to the plan.")
+            return redirect("early_help_plans:plan-attachments", plan.pk)
+    return render(
+        request,
+        "early_help_plans/attachments.html",
+        {
+            "plan": plan,
+            "form": form,
+            "files": plan.attachments.select_related("uploaded_by"),
+            "can_change": can_change and not is_closed,
+            "is_closed": is_closed,
+        },
+    )
+
+
+@require_perm("early_help_plans.view_plans")
+def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    plan = _plan_in_scope(request, pk)
+    attachment = _attachment_of(plan, attachment_pk)
+    try:
+        stored = attachment.file.open("rb")
+    except FileNotFoundError as missing:
+        raise Http404("The stored file is missing") from missing
+    extension = attachments.EXTENSIONS.get(attachment.content_type, "bin")
+    response = FileResponse(
+        stored,
+        as_attachment=True,
+        filename=f"family-early-help-plan-{plan.pk}-file-{attachment.pk}.{extension}",
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    _log_download(request, plan, "Downloaded a file attached to a Family Early Help Plan")
+    return response
+
+
+@require_perm("early_help_plans.view_plans")
+def attachment_delete(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponse:
+    """A page asking to confirm, then the deletion (POST)."""
+    plan = _plan_in_scope(request, pk)
+    if not _can_change(request, plan):
+        raise PermissionDenied
+    attachment = _attachment_of(plan, attachment_pk)
+    back = redirect("early_help_plans:plan-attachments", plan.pk)
+    if plan.status == EarlyHelpPlan.Status.CLOSED:
+        messages.error(request, attachments.CLOSED)
+        return back
+    if request.method == "POST":
+        try:
+            attachments.delete_attachment(attachment=attachment, by=acting_user(request))
+        except attachments.AttachmentRefused as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, f"{attachment.original_name} was deleted.")
+        return back
+    return render(
+        request,
+        "early_help_plans/attachments_delete.html",
+        {"plan": plan, "attachment": attachment},
+    )

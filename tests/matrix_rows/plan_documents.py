@@ -1,23 +1,37 @@
-"""Authorization matrix rows: a plan's PDFs.
+"""Authorization matrix rows: a plan's PDFs and its attachments.
 
 Each sample is a plan at school A, consent to share given, started by a pastoral lead there (as
 in plans.py): school B and an early help worker cannot tell it exists (404); a manager reads the
-documents.
+documents and downloads the files but may not delete one (403).
 """
 
 import datetime
 
-from early_help_plans.models import EarlyHelpPlan, MaintainingOurFamilyPlan, Review
+from django.core.files.base import ContentFile
+
+from early_help_plans.models import Attachment, EarlyHelpPlan, MaintainingOurFamilyPlan, Review
 from early_help_plans.services import start_plan
 from tests.factories import PupilFactory, SchoolStaffFactory
-from tests.matrix_rows.plans import READ_PLAN
+from tests.matrix_rows.plans import EDIT_PLAN, READ_PLAN
 
 # url name -> (method, sample object name in SAMPLES or None, outcome by role)
 ROWS: dict[str, tuple[str, str | None, dict[str, str]]] = {
     "early_help_plans:plan-pdf": ("get", "plan", READ_PLAN),
     "early_help_plans:review-pdf": ("get", "documents_review", READ_PLAN),
     "early_help_plans:maintaining-pdf": ("get", "documents_maintaining", READ_PLAN),
+    "early_help_plans:plan-attachments": ("get", "plan", READ_PLAN),
+    # HEAD runs the same checks as GET. A file download is not a page, and the accessibility
+    # sweep opens every GET row in a browser except those named -pdf or -export.
+    "early_help_plans:attachment-download": ("head", "documents_attachment", READ_PLAN),
+    "early_help_plans:attachment-delete": ("get", "documents_attachment", EDIT_PLAN),
 }
+
+# The smallest valid PNG: one transparent pixel.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6300010000050001"
+    "0d0a2db40000000049454e44ae426082"
+)
 
 
 def _plan_at(school):
@@ -59,8 +73,22 @@ def _maintaining(school):
     return [plan.pk]
 
 
+def _attachment(school):
+    plan, author = _plan_at(school)
+    attachment = Attachment.objects.create(
+        plan=plan,
+        file=ContentFile(PNG, name="upload"),
+        original_name="drawing.png",
+        content_type="image/png",
+        size=len(PNG),
+        uploaded_by=author,
+    )
+    return [plan.pk, attachment.pk]
+
+
 # Sample objects by the name a row gives them, merged into the matrix's SAMPLES.
 SAMPLES = {
     "documents_review": _review,
     "documents_maintaining": _maintaining,
+    "documents_attachment": _attachment,
 }
