@@ -521,3 +521,24 @@ def test_a_plan_without_a_maintaining_plan_has_no_such_document(client, plan, ma
 
     assert client.get(_url("maintaining-pdf", plan)).status_code == 404
     assert not AccessLogEntry.objects.exists()
+
+
+# Links from the plan's page ---------------------------------------------------------------------
+
+
+def test_the_plan_page_links_to_its_documents_and_attachments(client, plan, maintaining, manager):
+    client.force_login(manager)
+
+    page = client.get(plan.get_absolute_url()).text
+
+    assert f'href="{_url("plan-pdf", plan)}">Download the plan (PDF)' in page
+    assert f'href="{_url("maintaining-pdf", plan)}">Download the Maintaining Our' in page
+    assert f'href="{_url("plan-attachments", plan)}">Attachments' in page
+
+
+def test_the_plan_page_offers_no_maintaining_plan_that_does_not_exist(client, plan, manager):
+    client.force_login(manager)
+
+    page = client.get(plan.get_absolute_url()).text
+
+    assert _url("maintaining-pdf", plan) not in page
