@@ -184,6 +184,53 @@ class ScoresForm(PlanForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
+    parent_practitioner_agrees = forms.ChoiceField(
+        label="Do you agree with the parent or carer’s score?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    parent_practitioner_reason = forms.CharField(
+        label="Your reasons (parent or carer’s score)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    child_working_well = forms.CharField(
+        label="The child’s words: what’s working well",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    child_could_be_better = forms.CharField(
+        label="The child’s words: what could be better, and why",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    child_practitioner_agrees = forms.ChoiceField(
+        label="Do you agree with the child’s score?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    child_practitioner_reason = forms.CharField(
+        label="Your reasons (child’s score)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["working_well"].label = "The parent or carer’s words: what’s working well"
+        self.fields[
+            "could_be_better"
+        ].label = "The parent or carer’s words: what could be better, and why"
+
+    def practitioner_view(self, whose: str) -> dict[str, Any]:
+        """The practitioner's agreement with one perspective's score, and the reasons."""
+        data = self.cleaned_data
+        return {
+            "practitioner_agrees": _yes_no(data.get(f"{whose}_practitioner_agrees")),
+            "practitioner_reason": (data.get(f"{whose}_practitioner_reason") or "").strip(),
+        }
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -381,9 +381,17 @@ def score_aspect(request: HttpRequest, pk: int) -> HttpResponse:
             "not_relevant_reason": parent.not_relevant_reason,
             "working_well": parent.working_well,
             "could_be_better": parent.could_be_better,
+            "parent_practitioner_agrees": _yes_no(parent.practitioner_agrees),
+            "parent_practitioner_reason": parent.practitioner_reason,
         }
     if child is not None:
-        initial["child_score"] = child.score
+        initial |= {
+            "child_score": child.score,
+            "child_working_well": child.working_well,
+            "child_could_be_better": child.could_be_better,
+            "child_practitioner_agrees": _yes_no(child.practitioner_agrees),
+            "child_practitioner_reason": child.practitioner_reason,
+        }
     form = forms.ScoresForm(request.POST or None, initial=initial)
     if form.is_valid():
         data = form.cleaned_data
@@ -393,19 +401,25 @@ def score_aspect(request: HttpRequest, pk: int) -> HttpResponse:
             "by": acting_user(request),
             "not_relevant": data["not_relevant"],
             "not_relevant_reason": data["not_relevant_reason"],
-            "working_well": data["working_well"],
-            "could_be_better": data["could_be_better"],
         }
         try:
             services.save_first_scores(
                 **shared,
                 perspective=Perspective.PARENT,
                 score=data["parent_score"],
+                working_well=data["working_well"],
+                could_be_better=data["could_be_better"],
+                **form.practitioner_view("parent"),
                 seen_version=data["seen_version"],
             )
             if data["child_score"] is not None or data["not_relevant"]:
                 services.save_first_scores(
-                    **shared, perspective=Perspective.CHILD, score=data["child_score"]
+                    **shared,
+                    perspective=Perspective.CHILD,
+                    score=data["child_score"],
+                    working_well=data["child_working_well"],
+                    could_be_better=data["child_could_be_better"],
+                    **form.practitioner_view("child"),
                 )
         except services.PlanRuleBroken as refusal:
             form.add_error(None, str(refusal))

@@ -193,3 +193,33 @@ def test_the_plan_list_takes_the_same_queries_for_1_or_10_plans(client, school_a
 
     assert response.text.count("the Specimen family") == 10
     assert len(ten) == len(one)
+
+
+def test_the_parent_and_the_child_each_have_their_own_words_and_the_practitioners_view(
+    client, school_a, pastoral_lead
+):
+    plan = _plan(PupilFactory(current_school=school_a), pastoral_lead)
+    client.force_login(pastoral_lead)
+
+    client.post(
+        _url("plan-score", plan) + "?aspect=education",
+        {
+            "seen_version": 1,
+            "parent_score": "3",
+            "working_well": "She gets up",
+            "could_be_better": "Mornings are a battle",
+            "parent_practitioner_agrees": "yes",
+            "child_score": "2",
+            "child_working_well": "I like art",
+            "child_could_be_better": "I feel sick",
+            "child_practitioner_agrees": "no",
+            "child_practitioner_reason": "Things are harder than she says",
+        },
+    )
+
+    parent = plan.scores.get(aspect=Aspect.EDUCATION, perspective=Perspective.PARENT)
+    child = plan.scores.get(aspect=Aspect.EDUCATION, perspective=Perspective.CHILD)
+    assert (parent.could_be_better, parent.practitioner_agrees) == ("Mornings are a battle", True)
+    assert (child.working_well, child.could_be_better) == ("I like art", "I feel sick")
+    assert child.practitioner_agrees is False
+    assert child.practitioner_reason == "Things are harder than she says"

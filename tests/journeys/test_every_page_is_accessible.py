@@ -14,7 +14,7 @@ PAGES = sorted(
     for name, (method, _, expected) in MATRIX.items()
     if method == "get"
     and (expected["administrator"] == OK or expected["link_coordinator"] == OK)
-    and not name.endswith(("-export", "-problems", "-progress", "-pdf", "healthz"))
+    and not name.endswith(("-export", "-problems", "-progress", "-pdf", "-download", "healthz"))
 )
 
 

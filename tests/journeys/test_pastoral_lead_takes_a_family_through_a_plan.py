@@ -69,7 +69,10 @@ def test_a_family_goes_from_a_case_to_a_closed_plan(
     page.get_by_role("link", name="Education").click()
     page.get_by_role("group", name="Parent or carer’s score").get_by_label("3", exact=True).check()
     page.get_by_role("group", name="Child’s score").get_by_label("2", exact=True).check()
-    page.get_by_label("What could be better, and why").fill("Mornings are a battle")
+    page.get_by_label("The parent or carer’s words: what could be better, and why").fill(
+        "Mornings are a battle"
+    )
+    page.get_by_label("The child’s words: what could be better, and why").fill("I feel sick")
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_test_id("aspects")).to_contain_text("Parent or carer: 3; child: 2")
     _back_to_plan(page)
@@ -129,5 +132,5 @@ def test_a_family_goes_from_a_case_to_a_closed_plan(
     expect(page.get_by_test_id("aspect-progress").first).to_contain_text("Review 3")
     expect(page.get_by_role("link", name="Record a review")).to_have_count(0)
     check_accessibility(page)
-    page.get_by_role("link", name="Maintaining Our Family Plan").click()
+    page.get_by_role("link", name="Maintaining Our Family Plan", exact=True).click()
     expect(page.get_by_test_id("maintaining-plan")).to_contain_text("The walking bus")

@@ -20,9 +20,8 @@ ROWS: dict[str, tuple[str, str | None, dict[str, str]]] = {
     "early_help_plans:review-pdf": ("get", "documents_review", READ_PLAN),
     "early_help_plans:maintaining-pdf": ("get", "documents_maintaining", READ_PLAN),
     "early_help_plans:plan-attachments": ("get", "plan", READ_PLAN),
-    # HEAD runs the same checks as GET. A file download is not a page, and the accessibility
-    # sweep opens every GET row in a browser except those named -pdf or -export.
-    "early_help_plans:attachment-download": ("head", "documents_attachment", READ_PLAN),
+    # A file, not a page: the accessibility sweep leaves out rows named -download.
+    "early_help_plans:attachment-download": ("get", "documents_attachment", READ_PLAN),
     "early_help_plans:attachment-delete": ("get", "documents_attachment", EDIT_PLAN),
 }
 
