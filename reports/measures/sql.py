@@ -1,0 +1,859 @@
+"""The SQL of the measures: one statement computes every measure for every period at once.
+
+It is assembled from named parts (common table expressions), so that a drill-down runs exactly
+the SQL that counted the figure, ending in a different SELECT. Values are always bound as named
+parameters; what is formatted into the text is only this module's own SQL and the codes in
+definitions.py.
+
+The statement's building blocks:
+
+- `periods`: the periods reported (each term of the year so far, the year to date, and the same
+  term and year to date last year), each with a window of days for flows ("opened in the term")
+  and an `as_of` day for stocks ("open at term end").
+- `recs`: sessions summed per pupil and school from the raw attendance records, one column per
+  set of term windows a period needs (the only large scan); `pupil_sums`: the same per pupil.
+- `att_*`: measures 1–4 per breakdown, from those wide rows without sorting them.
+- `sev`: each pupil's year-to-date severity at the end of each period and of the term before.
+- `sets`: one row per thing counted (a pupil, case, plan, review due…) with the measure, the
+  period, the pupil and the school it is counted at; every count measure is `count(DISTINCT
+  unit)` over it, and its drill-down is its pupils.
+- `vals`: the same with an amount, for means and medians.
+"""
+
+# ruff: noqa: S608 - the SQL is assembled from this module's own text and codes; every value is
+# bound as a parameter, never formatted in.
+
+import dataclasses
+import datetime
+from typing import Any
+
+from reports.measures.definitions import ATTENDANCE_MEASURES, BY_CODE, CHARACTERISTICS
+
+YEAR_KINDS = "('year', 'last_year')"
+PRIMARY_YEARS = "('N1', 'N2', 'R', '1', '2', '3', '4', '5', '6')"
+SECONDARY_YEARS = "('7', '8', '9', '10', '11', '12', '13', '14')"
+
+
+@dataclasses.dataclass(frozen=True)
+class Window:
+    """A term's days: from the day after the previous term ended (1 September for the first)
+    to the term's last day (31 August for the year's last term), so that every day of the
+    academic year belongs to exactly one term and the terms add up to the year."""
+
+    start_year: int
+    ord: int  # the term's place in its year: 0 autumn, 1 spring, 2 summer
+    lo: datetime.date
+    hi: datetime.date
+
+
+@dataclasses.dataclass(frozen=True)
+class PeriodSpec:
+    code: str
+    kind: str  # term, year, last_term, last_year
+    start_year: int
+    ord: int  # for a year: the last term it includes
+    lo: datetime.date
+    hi: datetime.date
+    as_of: datetime.date
+
+
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    periods: tuple[PeriodSpec, ...]
+    windows: tuple[Window, ...]
+    schools: tuple[int, ...] | None  # the schools counted; None: every school, and no school
+    characteristic: str  # only pupils with this characteristic; "" for all
+    breakdown: str  # "" or a key of definitions.BREAKDOWNS
+    today: datetime.date
+    persistent: float
+    severe: float
+    time_zone: str
+
+
+def params(spec: Spec) -> dict[str, Any]:
+    p = spec.periods
+    values: dict[str, Any] = {
+        "p_code": list(range(len(p))),  # periods are numbered in the SQL, for speed
+        "p_kind": [x.kind for x in p],
+        "p_year": [x.start_year for x in p],
+        "p_ord": [x.ord for x in p],
+        "p_lo": [x.lo for x in p],
+        "p_hi": [x.hi for x in p],
+        "p_as_of": [x.as_of for x in p],
+        "previous_years": sorted({x.start_year - 1 for x in p}),
+        "first_day": min(w.lo for w in spec.windows),
+        "last_day": max(w.hi for w in spec.windows),
+        "schools": list(spec.schools or ()),
+        "today": spec.today,
+        "persistent": spec.persistent,
+        "severe": spec.severe,
+        "attendance_line": 100 - spec.severe,
+        "tz": spec.time_zone,
+    }
+    for i, w in enumerate(spec.windows):
+        values[f"w{i}_lo"] = w.lo
+        values[f"w{i}_hi"] = w.hi
+        values[f"w{i}_year"] = datetime.date(w.start_year, 9, 1)
+    return values
+
+
+# Scope ------------------------------------------------------------------------------------------
+
+
+def school_ok(spec: Spec, expr: str) -> str:
+    if spec.schools is None:
+        return "TRUE"
+    return f"{expr} = ANY(%(schools)s)"
+
+
+def characteristic_sql(code: str, alias: str) -> str:
+    return CHARACTERISTICS[code][1].format(p=alias)
+
+
+def pupil_ok(spec: Spec, expr: str) -> str:
+    if not spec.characteristic:
+        return "TRUE"
+    flag = characteristic_sql(spec.characteristic, "fp")
+    return f"EXISTS (SELECT 1 FROM schools_pupil fp WHERE fp.id = {expr} AND {flag})"
+
+
+def school_at(pupil: str, day: str) -> str:
+    """The pupil's school on the day: the enrolment covering it, else the latest before it (the
+    school they left), else their current school."""
+    return f"""coalesce(
+        (SELECT e.school_id FROM schools_enrolment e
+         WHERE e.pupil_id = {pupil} AND e.started_on <= {day}
+         ORDER BY (e.ended_on IS NULL OR e.ended_on >= {day}) DESC, e.started_on DESC, e.id DESC
+         LIMIT 1),
+        (SELECT cp.current_school_id FROM schools_pupil cp WHERE cp.id = {pupil}))"""
+
+
+def _bucket(spec: Spec, dim: str) -> tuple[str, str, str]:
+    """(join, value, condition) tagging a row `x` (with school_id and pupil_id) for a breakdown."""
+    if dim == "phase":
+        return "JOIN schools_school bs ON bs.id = x.school_id", "bs.phase", "TRUE"
+    if dim == "school":
+        return "", "x.school_id::text", "x.school_id IS NOT NULL"
+    if dim == "link_coordinator":
+        return (
+            "LEFT JOIN schools_linkassignment bl ON bl.school_id = x.school_id",
+            "coalesce(bl.user_id::text, '')",
+            "x.school_id IS NOT NULL",
+        )
+    if dim == "characteristic":
+        cases = ", ".join(
+            f"CASE WHEN {characteristic_sql(code, 'bp')} THEN '{code}' END"
+            for code in CHARACTERISTICS
+        )
+        return (
+            f"JOIN schools_pupil bp ON bp.id = x.pupil_id "
+            f"CROSS JOIN LATERAL unnest(ARRAY[{cases}]) AS bc(v)",
+            "bc.v",
+            "bc.v IS NOT NULL",
+        )
+    raise ValueError(f"no breakdown {dim!r}")
+
+
+def tagged(spec: Spec, source: str, carry: str, dims: list[str], base_dim: str = "") -> str:
+    """The rows of `source` once as they are and once more for each breakdown in `dims`.
+
+    `carry` names the columns kept, as x.column; the result adds `dim` and `bucket`. With
+    `base_dim` (a column of the source holding a split of its own), only the rows without a
+    split are broken down further.
+    """
+    if base_dim:
+        parts = [f"SELECT {carry}, x.{base_dim} AS dim, x.val AS bucket FROM {source} x"]
+        only = f"x.{base_dim} = ''"
+    else:
+        parts = [f"SELECT {carry}, ''::text AS dim, ''::text AS bucket FROM {source} x"]
+        only = "TRUE"
+    for dim in dims:
+        join, value, condition = _bucket(spec, dim)
+        parts.append(
+            f"SELECT {carry}, '{dim}'::text, {value} FROM {source} x {join} "
+            f"WHERE {only} AND {condition}"
+        )
+    return "\nUNION ALL\n".join(parts)
+
+
+# Attendance --------------------------------------------------------------------------------------
+
+
+def _window_case(spec: Spec) -> str:
+    """The index of the term window a record falls in, by its last day; NULL for none.
+
+    A record counts in the term in which its period ends, so a weekly record straddling a term's
+    first day counts wholly in that term and every record counts in exactly one term. Records
+    must lie within one academic year, as the derived year-to-date figures require.
+    """
+    whens = " ".join(
+        f"WHEN r.period_end BETWEEN %(w{i}_lo)s AND %(w{i}_hi)s "
+        f"AND r.period_start >= %(w{i}_year)s THEN {i}"
+        for i in range(len(spec.windows))
+    )
+    return f"CASE {whens} END"
+
+
+def _pupils_in_scope(spec: Spec) -> str:
+    """Which pupils' records are read. A school's pupils' records at other schools are read too:
+    a pupil's year-to-date severity counts every school's sessions."""
+    conditions = []
+    if spec.schools is not None:
+        conditions.append(
+            """r.pupil_id IN (
+                SELECT sr.pupil_id FROM attendance_attendancerecord sr
+                WHERE sr.school_id = ANY(%(schools)s)
+                    AND sr.period_end BETWEEN %(first_day)s AND %(last_day)s
+                UNION
+                SELECT se.pupil_id FROM schools_enrolment se WHERE se.school_id = ANY(%(schools)s)
+            )"""
+        )
+    if spec.characteristic:
+        conditions.append(pupil_ok(spec, "r.pupil_id"))
+    return "".join(f" AND {condition}" for condition in conditions)
+
+
+@dataclasses.dataclass(frozen=True)
+class Columns:
+    """Which sums of sessions each period needs, as columns of the per-pupil rows.
+
+    Records are summed once, per pupil and school, into one column per set of term windows: a
+    term's own window, a year to date's windows, and the windows before a term (for "severe
+    before"). Periods sharing a set share its column.
+    """
+
+    sets: tuple[tuple[int, ...], ...]  # column k sums the windows sets[k]
+    own: tuple[int, ...]  # per period: the column of its own days
+    ytd: tuple[int, ...]  # per period: the column of the year to its end
+    before: tuple[int | None, ...]  # per period: the year before its term; None: last year's
+
+
+def columns(spec: Spec) -> Columns:
+    sets: list[tuple[int, ...]] = []
+
+    def column(windows: list[int]) -> int:
+        key = tuple(sorted(windows))
+        if key not in sets:
+            sets.append(key)
+        return sets.index(key)
+
+    own: list[int] = []
+    ytd: list[int] = []
+    before: list[int | None] = []
+    for p in spec.periods:
+        same_year = [i for i, w in enumerate(spec.windows) if w.start_year == p.start_year]
+        whole = p.kind in ("year", "last_year")
+        own.append(
+            column([i for i in same_year if spec.windows[i].ord == p.ord or (
+                whole and spec.windows[i].ord <= p.ord)])
+        )  # fmt: skip
+        ytd.append(column([i for i in same_year if spec.windows[i].ord <= p.ord]))
+        if whole or p.ord == 0:
+            before.append(None)
+        else:
+            before.append(column([i for i in same_year if spec.windows[i].ord < p.ord]))
+    return Columns(tuple(sets), tuple(own), tuple(ytd), tuple(before))
+
+
+def _sums(cols: Columns, source: str = "") -> str:
+    """Sums of every column over grouped rows (of recs)."""
+    return ", ".join(
+        f"sum({source}{name}_{k})::int AS {name}_{k}"
+        for k in range(len(cols.sets))
+        for name in ("poss", "att", "susp", "srec", "c2")
+    )
+
+
+def _over(expr: str, threshold: str, k: int | None, row: str = "") -> str:
+    """Whether absence over column k is at least the threshold (% of possible sessions)."""
+    if k is None:
+        return "FALSE"
+    poss, att = f"{row}poss_{k}", f"{row}att_{k}"
+    return f"coalesce({poss} > 0 AND ({poss} - {att}) * 100 >= {threshold} * {poss}, false)"
+
+
+def base_ctes(spec: Spec) -> list[tuple[str, str]]:
+    window = _window_case(spec)
+    cols = columns(spec)
+    wide = ",\n                ".join(
+        f"sum(r.possible_sessions) FILTER (WHERE r.win IN {ws})::int AS poss_{k}, "
+        f"sum(r.attended_sessions) FILTER (WHERE r.win IN {ws})::int AS att_{k}, "
+        f"sum(r.suspensions) FILTER (WHERE r.win IN {ws})::int AS susp_{k}, "
+        f"count(r.suspensions) FILTER (WHERE r.win IN {ws})::int AS srec_{k}, "
+        f"sum(r.c2) FILTER (WHERE r.win IN {ws})::int AS c2_{k}"
+        for k, ws in ((k, f"({', '.join(map(str, ws))})") for k, ws in enumerate(cols.sets))
+    )
+    return [
+        (
+            "periods",
+            """SELECT * FROM unnest(%(p_code)s::int[], %(p_kind)s::text[], %(p_year)s::int[],
+                %(p_ord)s::int[], %(p_lo)s::date[], %(p_hi)s::date[], %(p_as_of)s::date[])
+                AS t(code, kind, start_year, ord, lo, hi, as_of)""",
+        ),
+        (
+            # One wide row per pupil and school: the only scan of the raw records. A column
+            # with no record in its windows is NULL (no data), not 0.
+            "recs",
+            f"""SELECT r.pupil_id, r.school_id,
+                {wide}
+            FROM (
+                SELECT r.pupil_id, r.school_id, r.possible_sessions, r.attended_sessions,
+                    r.suspensions, coalesce((r.code_counts ->> 'C2')::int, 0) AS c2,
+                    {window} AS win
+                FROM attendance_attendancerecord r
+                WHERE r.period_end BETWEEN %(first_day)s AND %(last_day)s
+                    {_pupils_in_scope(spec)}
+            ) AS r
+            WHERE r.win IS NOT NULL
+            GROUP BY 1, 2""",
+        ),
+        (
+            # Per pupil, every school: what their year-to-date severity is judged on.
+            "pupil_sums",
+            f"SELECT pupil_id, {_sums(cols)} FROM recs GROUP BY pupil_id",
+        ),
+    ]
+
+
+def _attendance_aggregates(spec: Spec, cols: Columns) -> str:
+    parts = []
+    for i, k in enumerate(cols.own):
+        counted = f"poss_{k} > 0"
+        parts += [
+            f"sum(poss_{k} - att_{k}) AS absent_{i}",
+            f"sum(poss_{k}) AS poss_{i}",
+            f"count(*) FILTER (WHERE {counted}) AS pupils_{i}",
+            f"count(*) FILTER (WHERE {_over('', '%(persistent)s', k)}) AS persistent_{i}",
+            f"count(*) FILTER (WHERE {_over('', '%(severe)s', k)}) AS severe_{i}",
+            f"coalesce(sum(susp_{k}) FILTER (WHERE srec_{k} > 0), 0) AS susp_{i}",
+            f"count(*) FILTER (WHERE srec_{k} > 0) AS susp_pupils_{i}",
+        ]
+    return ",\n                ".join(parts)
+
+
+def attendance_ctes(spec: Spec) -> list[tuple[str, str]]:
+    """Measures 1–4 per bucket, each pupil judged on their sessions within the bucket: a pupil
+    who moved school at each school on their sessions there, and LA-wide on all of them."""
+    cols = columns(spec)
+    aggregates = _attendance_aggregates(spec, cols)
+    in_scope = school_ok(spec, "r.school_id")
+    ctes = [
+        (
+            "att_pupil",
+            "SELECT * FROM pupil_sums"
+            if spec.schools is None
+            else f"SELECT pupil_id, {_sums(cols)} FROM recs r WHERE {in_scope} GROUP BY pupil_id",
+        )
+    ]
+    selects = [f"SELECT ''::text AS dim, ''::text AS bucket, {aggregates} FROM att_pupil"]
+    dims = ["phase"] + ([spec.breakdown] if spec.breakdown not in ("", "phase") else [])
+    for dim in dims:
+        if dim == "school":
+            selects.append(
+                f"SELECT 'school', r.school_id::text, {aggregates} FROM recs r "
+                f"WHERE {in_scope} GROUP BY r.school_id"
+            )
+        elif dim == "characteristic":
+            join, value, condition = _bucket(spec, dim)
+            selects.append(
+                f"SELECT 'characteristic', {value}, {aggregates} FROM att_pupil x {join} "
+                f"WHERE {condition} GROUP BY {value}"
+            )
+        else:
+            join, value, condition = _bucket(spec, dim)
+            ctes.append(
+                (
+                    f"att_{dim}",
+                    f"SELECT x.pupil_id, {value} AS bucket, {_sums(cols, 'x.')} FROM recs x "
+                    f"{join} WHERE {school_ok(spec, 'x.school_id')} AND {condition} "
+                    f"GROUP BY 1, 2",
+                )
+            )
+            selects.append(f"SELECT '{dim}', bucket, {aggregates} FROM att_{dim} GROUP BY bucket")
+    ctes.append(("att_agg", "\nUNION ALL\n".join(selects)))
+    return ctes
+
+
+def attendance_select(spec: Spec) -> str:
+    values = ",\n    ".join(
+        f"({i}, '{measure}', a.{num}_{i}, a.{den}_{i})"
+        for i in range(len(spec.periods))
+        for measure, num, den in (
+            ("overall_absence", "absent", "poss"),
+            ("persistent_absence", "persistent", "pupils"),
+            ("severe_absence", "severe", "pupils"),
+            ("suspensions_per_100", "susp", "susp_pupils"),
+        )
+    )
+    return f"""
+SELECT v.measure, v.period, a.dim, a.bucket, v.num::numeric, v.den::numeric, NULL::numeric
+FROM att_agg a CROSS JOIN LATERAL (VALUES
+    {values}
+) AS v(period, measure, num, den)"""
+
+
+def attendance_drilldown(spec: Spec, measure: str, period: int) -> str:
+    """Pupils behind an attendance count, judged as the count judges them."""
+    k = columns(spec).own[period]
+    condition = {
+        "persistent_absence": _over("", "%(persistent)s", k),
+        "severe_absence": _over("", "%(severe)s", k),
+        "suspensions_per_100": f"coalesce(susp_{k} > 0, false)",
+    }[measure]
+    return (
+        f"SELECT pupil_id FROM (SELECT pupil_id, {_sums(columns(spec))} FROM recs r "
+        f"WHERE {school_ok(spec, 'r.school_id')} GROUP BY pupil_id) AS x WHERE {condition}"
+    )
+
+
+# Severity at term end and the coverage of the severely absent ----------------------------------
+
+
+def severity_ctes(spec: Spec) -> list[tuple[str, str]]:
+    cols = columns(spec)
+    rows = []
+    for i, p in enumerate(spec.periods):
+        severe = _over("", "%(severe)s", cols.ytd[i], "x.")
+        before = cols.before[i]
+        # Before the year's first term (and for a whole year) "before" is the end of the
+        # previous year, from its stored figures.
+        was = (
+            f"coalesce(x.severe_{p.start_year - 1}, false)"
+            if before is None
+            else _over("", "%(severe)s", before, "x.")
+        )
+        own = cols.own[i]
+        rows.append(f"({i}, {severe}, {was}, coalesce(x.poss_{own}, 0), coalesce(x.att_{own}, 0))")
+    judged = {k for k in cols.ytd + cols.before if k is not None}
+    candidates = sorted(_over("", "%(severe)s", k, "x.") for k in judged)
+    previous = sorted({p.start_year - 1 for p in spec.periods})
+    flags = ", ".join(f"bool_or(start_year = {year}) AS severe_{year}" for year in previous)
+    return [
+        (
+            "previous_severe",
+            f"""SELECT pupil_id, {flags} FROM attendance_pupilattendance
+            WHERE is_severely_absent AND start_year = ANY(%(previous_years)s)
+            GROUP BY pupil_id""",
+        ),
+        (
+            # Severe at the period's end: year to date, as the identification queue judges it,
+            # and counted at their school that day: the school that holds the case.
+            "sev",
+            f"""SELECT v.period, x.pupil_id, p.as_of, v.in_poss, v.in_att, v.severe,
+                v.was_severe, {school_at("x.pupil_id", "p.as_of")} AS school_id
+            FROM (
+                -- Only pupils severe at some period's end, or before it, are unpivoted.
+                SELECT x.*, {", ".join(f"pa.severe_{year}" for year in previous)},
+                    pa.pupil_id IS NOT NULL AS was_severe_last_year
+                FROM pupil_sums x
+                LEFT JOIN previous_severe pa ON pa.pupil_id = x.pupil_id
+                WHERE pa.pupil_id IS NOT NULL OR {" OR ".join(candidates)}
+            ) AS x
+            CROSS JOIN LATERAL (VALUES
+                {", ".join(rows)}
+            ) AS v(period, severe, was_severe, in_poss, in_att)
+            JOIN periods p ON p.code = v.period
+            WHERE v.severe OR v.was_severe""",
+        ),
+        (
+            "cov",
+            """SELECT s.period, s.pupil_id, s.school_id, s.as_of,
+                CASE WHEN oc.lead_professional_id IS NOT NULL AND (
+                        coalesce(oc.lead_professional_since, oc.opened_on) <= s.as_of
+                        OR EXISTS (SELECT 1 FROM cases_timelineentry te WHERE te.case_id = oc.id
+                                   AND te.kind = 'lead' AND te.occurred_on <= s.as_of))
+                    THEN clp.kind ELSE plp.kind END AS lead_kind,
+                fp.id IS NOT NULL AS has_fehp,
+                coalesce(ot.kinds, '{}'::text[]) AS other_kinds,
+                EXISTS (SELECT 1 FROM cases_linkcalldiscussion d
+                        JOIN cases_linkcall lc ON lc.id = d.call_id
+                        WHERE d.pupil_id = s.pupil_id
+                            AND lc.held_on BETWEEN s.as_of - 13 AND s.as_of) AS discussed
+            FROM sev s
+            LEFT JOIN LATERAL (
+                SELECT c.id, c.lead_professional_id, c.lead_professional_since, c.opened_on
+                FROM cases_case c
+                WHERE c.pupil_id = s.pupil_id AND c.opened_on <= s.as_of
+                    AND (c.closed_on IS NULL OR c.closed_on > s.as_of)
+                ORDER BY c.opened_on DESC, c.id DESC LIMIT 1
+            ) oc ON TRUE
+            LEFT JOIN cases_leadprofessional clp ON clp.id = oc.lead_professional_id
+            LEFT JOIN LATERAL (
+                SELECT pl.id, pl.lead_professional_id
+                FROM early_help_plans_planchild pc
+                JOIN early_help_plans_earlyhelpplan pl ON pl.id = pc.plan_id
+                WHERE pc.pupil_id = s.pupil_id AND pl.status <> 'draft'
+                    AND pl.agreed_on <= s.as_of AND (pl.closed_on IS NULL OR pl.closed_on > s.as_of)
+                ORDER BY pl.agreed_on DESC, pl.id DESC LIMIT 1
+            ) fp ON TRUE
+            LEFT JOIN cases_leadprofessional plp ON plp.id = fp.lead_professional_id
+            LEFT JOIN LATERAL (
+                SELECT array_agg(DISTINCT op.kind::text) AS kinds FROM cases_otherplan op
+                WHERE op.case_id = oc.id AND op.started_on <= s.as_of
+                    AND (op.ended_on IS NULL OR op.ended_on >= s.as_of)
+            ) ot ON TRUE
+            WHERE s.severe""",
+        ),
+    ]
+
+
+SEVERITY_SETS = f"""
+SELECT s.period, m.measure, ''::text AS dim, ''::text AS val, 'u' || s.pupil_id AS unit,
+    s.pupil_id, s.school_id
+FROM sev s JOIN schools_pupil pu ON pu.id = s.pupil_id
+CROSS JOIN LATERAL (VALUES
+    ('severe_at_term_end', s.severe),
+    ('newly_severe', s.severe AND NOT s.was_severe),
+    ('no_longer_severe', s.was_severe AND NOT s.severe),
+    ('severe_no_attendance', s.severe AND s.in_poss > 0 AND s.in_att = 0),
+    ('severe_ehcp', s.severe AND pu.sen_status = 'E'),
+    ('severe_primary_age', s.severe AND pu.year_group IN {PRIMARY_YEARS}),
+    ('severe_secondary_age', s.severe AND pu.year_group IN {SECONDARY_YEARS})
+) AS m(measure, yes)
+WHERE m.yes
+UNION ALL
+SELECT c.period, m.measure, m.dim, m.val, 'u' || c.pupil_id, c.pupil_id, c.school_id
+FROM cov c CROSS JOIN LATERAL (
+    SELECT 'with_lead', '', '' WHERE c.lead_kind IS NOT NULL
+    UNION ALL SELECT 'with_lead', 'lead_professional_type', c.lead_kind
+        WHERE c.lead_kind IS NOT NULL
+    UNION ALL SELECT 'with_fehp', '', '' WHERE c.has_fehp
+    UNION ALL SELECT 'with_plan', '', '' WHERE c.has_fehp OR cardinality(c.other_kinds) > 0
+    UNION ALL SELECT 'with_plan', 'plan_type', 'family_early_help_plan' WHERE c.has_fehp
+    UNION ALL SELECT 'with_plan', 'plan_type', k FROM unnest(c.other_kinds) AS k
+    UNION ALL SELECT 'with_lead_and_plan', '', ''
+        WHERE c.lead_kind IS NOT NULL AND (c.has_fehp OR cardinality(c.other_kinds) > 0)
+    UNION ALL SELECT 'without_lead_or_plan', '', ''
+        WHERE c.lead_kind IS NULL AND NOT c.has_fehp AND cardinality(c.other_kinds) = 0
+    UNION ALL SELECT 'not_discussed_14_days', '', '' WHERE NOT c.discussed
+) AS m(measure, dim, val)"""
+
+
+# Cases ----------------------------------------------------------------------------------------
+
+_CASE_OPEN = "c.opened_on <= p.as_of AND (c.closed_on IS NULL OR c.closed_on > p.as_of)"
+CASE_SETS = f"""
+SELECT p.code, m.measure, m.dim, m.val, 'c' || c.id, c.pupil_id,
+    {school_at("c.pupil_id", "p.as_of")}
+FROM cases_case c
+JOIN periods p ON c.opened_on <= p.hi AND (c.closed_on IS NULL OR c.closed_on >= p.lo)
+CROSS JOIN LATERAL (
+    SELECT 'cases_open', '', '' WHERE {_CASE_OPEN}
+    UNION ALL SELECT 'cases_open', 'rag', c.rag WHERE {_CASE_OPEN}
+    UNION ALL SELECT 'cases_open', 'tier', c.tier::text WHERE {_CASE_OPEN}
+    UNION ALL SELECT 'cases_open', 'case_link_coordinator',
+        coalesce(c.link_coordinator_id::text, '') WHERE {_CASE_OPEN}
+    UNION ALL SELECT 'cases_opened', '', '' WHERE c.opened_on BETWEEN p.lo AND p.hi
+    UNION ALL SELECT 'cases_closed', '', '' WHERE c.closed_on BETWEEN p.lo AND p.hi
+    UNION ALL SELECT 'cases_closed', 'case_closure_reason', c.closure_reason
+        WHERE c.closed_on BETWEEN p.lo AND p.hi
+) AS m(measure, dim, val)
+UNION ALL
+SELECT p.code, CASE te.kind WHEN 'stepped_up' THEN 'step_ups' ELSE 'step_downs' END, '', '',
+    't' || te.id, c.pupil_id, {school_at("c.pupil_id", "p.as_of")}
+FROM cases_timelineentry te
+JOIN cases_case c ON c.id = te.case_id
+JOIN periods p ON te.occurred_on BETWEEN p.lo AND p.hi
+WHERE te.kind IN ('stepped_up', 'stepped_down')"""
+
+
+# Family Early Help Plans -------------------------------------------------------------------------
+
+
+def plan_ctes(spec: Spec) -> list[tuple[str, str]]:
+    return [
+        (
+            # One row per child who is a pupil (a plan covers the family's children), or one
+            # without a pupil for a plan with none: it counts LA-wide, at no school.
+            "plan_rows",
+            """SELECT pl.id, pl.agreed_on, pl.closed_on, pl.closure_reason,
+                pl.attendance_before, pl.attendance_at_close, pc.pupil_id
+            FROM early_help_plans_earlyhelpplan pl
+            LEFT JOIN early_help_plans_planchild pc ON pc.plan_id = pl.id
+                AND pc.pupil_id IS NOT NULL
+            WHERE pl.status <> 'draft' AND pl.agreed_on IS NOT NULL""",
+        ),
+        (
+            "plan_periods",
+            f"""SELECT pr.*, p.code AS period, p.lo, p.hi, p.as_of,
+                {school_at("pr.pupil_id", "p.as_of")} AS school_id,
+                pr.agreed_on <= p.as_of AND (pr.closed_on IS NULL OR pr.closed_on > p.as_of)
+                    AS active,
+                pr.closed_on BETWEEN p.lo AND p.hi AS closed_in,
+                coalesce((SELECT max(r.held_on) FROM early_help_plans_review r
+                          WHERE r.plan_id = pr.id AND r.held_on <= p.as_of), pr.agreed_on)
+                    + 42 AS due
+            FROM plan_rows pr
+            JOIN periods p ON pr.agreed_on <= p.hi
+                AND (pr.closed_on IS NULL OR pr.closed_on >= p.lo)""",
+        ),
+        (
+            # Every review that fell due: 42 days after the plan was agreed and after each
+            # review; the next review held after it is on time if no later than the due day.
+            "review_bases",
+            """SELECT pl.id AS plan_id, pl.closed_on, b.base, b.base + 42 AS due,
+                (SELECT min(r2.held_on) FROM early_help_plans_review r2
+                 WHERE r2.plan_id = pl.id AND r2.held_on > b.base) AS next_held
+            FROM early_help_plans_earlyhelpplan pl
+            CROSS JOIN LATERAL (
+                SELECT pl.agreed_on AS base
+                UNION SELECT r.held_on FROM early_help_plans_review r WHERE r.plan_id = pl.id
+            ) AS b
+            WHERE pl.status <> 'draft' AND pl.agreed_on IS NOT NULL""",
+        ),
+    ]
+
+
+_IMPACT = "pp.closed_in AND pp.attendance_before IS NOT NULL AND pp.attendance_at_close IS NOT NULL"
+PLAN_SETS = f"""
+SELECT pp.period, m.measure, m.dim, m.val, 'p' || pp.id, pp.pupil_id, pp.school_id
+FROM plan_periods pp CROSS JOIN LATERAL (
+    SELECT 'plans_active', '', '' WHERE pp.active
+    UNION ALL SELECT 'plans_started', '', '' WHERE pp.agreed_on BETWEEN pp.lo AND pp.hi
+    UNION ALL SELECT 'plans_closed', '', '' WHERE pp.closed_in
+    UNION ALL SELECT 'plans_closed', 'plan_closure_reason', pp.closure_reason WHERE pp.closed_in
+    UNION ALL SELECT 'plans_stepped_up', '', ''
+        WHERE (pp.closed_in AND pp.closure_reason = 'stepped_up')
+            OR EXISTS (SELECT 1 FROM early_help_plans_review r WHERE r.plan_id = pp.id
+                       AND r.next_step = 'step_up' AND r.held_on BETWEEN pp.lo AND pp.hi)
+    UNION ALL SELECT 'plans_overdue', '', '' WHERE pp.active AND pp.due < pp.as_of
+    UNION ALL SELECT 'impact_plans', '', '' WHERE {_IMPACT}
+    UNION ALL SELECT 'impact_improved_10', '', ''
+        WHERE {_IMPACT} AND pp.attendance_at_close - pp.attendance_before >= 10
+    UNION ALL SELECT 'impact_was_severe', '', ''
+        WHERE {_IMPACT} AND pp.attendance_before <= %(attendance_line)s
+    UNION ALL SELECT 'impact_no_longer_severe', '', ''
+        WHERE {_IMPACT} AND pp.attendance_before <= %(attendance_line)s
+            AND pp.attendance_at_close > %(attendance_line)s
+) AS m(measure, dim, val)
+UNION ALL
+SELECT p.code, 'plan_lead_changes', '', '', 'r' || r.id, pr.pupil_id,
+    {school_at("pr.pupil_id", "p.as_of")}
+FROM early_help_plans_review r
+JOIN plan_rows pr ON pr.id = r.plan_id
+JOIN periods p ON r.lead_changed_on BETWEEN p.lo AND p.hi
+UNION ALL
+SELECT p.code, m.measure, '', '', 'd' || rb.plan_id || ':' || rb.base, pr.pupil_id,
+    {school_at("pr.pupil_id", "p.as_of")}
+FROM review_bases rb
+JOIN periods p ON rb.due BETWEEN p.lo AND p.hi
+JOIN plan_rows pr ON pr.id = rb.plan_id
+CROSS JOIN LATERAL (
+    SELECT 'reviews_due' UNION ALL SELECT 'reviews_on_time' WHERE rb.next_held <= rb.due
+) AS m(measure)
+-- Due today with none held yet is not yet late; a plan that closed before its review fell due
+-- had no review due.
+WHERE (rb.next_held IS NOT NULL OR rb.due < %(today)s)
+    AND (rb.next_held IS NOT NULL OR rb.closed_on IS NULL OR rb.closed_on > rb.due)
+UNION ALL
+SELECT p.code, 'readiness', m.dim, m.val, 'a' || ai.id, pr.pupil_id,
+    {school_at("pr.pupil_id", "p.as_of")}
+FROM early_help_plans_actionitem ai
+JOIN plan_rows pr ON pr.id = ai.plan_id
+JOIN periods p ON pr.agreed_on <= p.as_of AND (pr.closed_on IS NULL OR pr.closed_on > p.as_of)
+CROSS JOIN LATERAL (VALUES ('', ''), ('readiness', ai.readiness::text)) AS m(dim, val)
+WHERE ai.readiness IS NOT NULL
+UNION ALL
+SELECT p.code, 'plans_audited', m.dim, m.val, 'q' || ap.id, pc.pupil_id,
+    {school_at("pc.pupil_id", "p.as_of")}
+FROM early_help_plans_auditedplan ap
+LEFT JOIN early_help_plans_planchild pc ON pc.plan_id = ap.plan_id AND pc.pupil_id IS NOT NULL
+JOIN periods p ON (ap.graded_at AT TIME ZONE %(tz)s)::date BETWEEN p.lo AND p.hi
+CROSS JOIN LATERAL (VALUES ('', ''), ('grade', ap.grade)) AS m(dim, val)
+WHERE ap.grade <> ''"""
+
+PLAN_VALS = f"""
+SELECT pp.period, 'days_overdue', '', '', 'p' || pp.id, pp.pupil_id, pp.school_id,
+    (pp.as_of - pp.due)::numeric
+FROM plan_periods pp WHERE pp.active AND pp.due < pp.as_of
+UNION ALL
+SELECT pp.period, 'impact_attendance_change', '', '', 'p' || pp.id, pp.pupil_id, pp.school_id,
+    pp.attendance_at_close - pp.attendance_before
+FROM plan_periods pp WHERE {_IMPACT}
+UNION ALL
+-- Each aspect's first score against its score at the latest review by the period's end, for
+-- plans active then or closed in the period.
+SELECT pp.period, 'aspect_change_' || f.perspective, 'aspect', f.aspect, 'p' || pp.id,
+    pp.pupil_id, pp.school_id, (l.score - f.score)::numeric
+FROM plan_periods pp
+JOIN early_help_plans_aspectscore f ON f.plan_id = pp.id AND f.review_id IS NULL
+    AND f.score IS NOT NULL
+CROSS JOIN LATERAL (
+    SELECT s.score FROM early_help_plans_aspectscore s
+    JOIN early_help_plans_review r ON r.id = s.review_id
+    WHERE s.plan_id = pp.id AND s.aspect = f.aspect AND s.perspective = f.perspective
+        AND s.score IS NOT NULL AND r.held_on <= pp.as_of
+    ORDER BY r.held_on DESC, r.id DESC LIMIT 1
+) AS l
+WHERE pp.active OR pp.closed_in"""
+
+
+# Reduced timetables ---------------------------------------------------------------------------
+
+_RUNNING = "t.started_on <= p.as_of AND (t.ended_on IS NULL OR t.ended_on > p.as_of)"
+_OVER_SIX_WEEKS = f"{_RUNNING} AND t.started_on <= p.as_of - 42"
+TIMETABLE_SETS = f"""
+SELECT p.code, m.measure, '', '', 'u' || t.pupil_id, t.pupil_id, t.school_id
+FROM cases_reducedtimetable t
+JOIN periods p ON t.started_on <= p.hi AND (t.ended_on IS NULL OR t.ended_on >= p.lo)
+CROSS JOIN LATERAL (
+    SELECT 'rtt_started' WHERE t.started_on BETWEEN p.lo AND p.hi
+    UNION ALL SELECT 'rtt_on_at_end' WHERE {_RUNNING}
+    UNION ALL SELECT 'rtt_ended' WHERE t.ended_on BETWEEN p.lo AND p.hi
+    UNION ALL SELECT 'rtt_ended_full_time'
+        WHERE t.ended_on BETWEEN p.lo AND p.hi AND t.returned_full_time
+    UNION ALL SELECT 'rtt_over_6_weeks' WHERE {_OVER_SIX_WEEKS}
+    UNION ALL SELECT 'rtt_over_6_weeks_no_return_plan'
+        WHERE {_OVER_SIX_WEEKS} AND btrim(t.return_plan) = ''
+) AS m(measure)"""
+
+
+def c2_sets(spec: Spec) -> str:
+    """Pupils with C2 (part-time timetable) sessions in the period at a school, and no reduced
+    timetable recorded for them that ran at any time in the period."""
+    cols = columns(spec)
+    values = ", ".join(f"({i}, r.c2_{k})" for i, k in enumerate(cols.own))
+    return f"""
+SELECT v.period, 'c2_without_rtt', '', '', 'u' || r.pupil_id, r.pupil_id, r.school_id
+FROM (SELECT * FROM recs WHERE {" OR ".join(f"c2_{k} > 0" for k in set(cols.own))}) AS r
+CROSS JOIN LATERAL (VALUES {values}) AS v(period, c2)
+JOIN periods p ON p.code = v.period
+WHERE v.c2 > 0 AND NOT EXISTS (
+    SELECT 1 FROM cases_reducedtimetable t WHERE t.pupil_id = r.pupil_id
+        AND t.started_on <= p.hi AND (t.ended_on IS NULL OR t.ended_on >= p.lo))"""
+
+
+# Schools ----------------------------------------------------------------------------------------
+
+
+def school_sets(spec: Spec) -> str:
+    """Open schools, and those with no attendance record in the period."""
+    cols = columns(spec)
+    has = ", ".join(f"bool_or(poss_{k} IS NOT NULL) AS has_{k}" for k in range(len(cols.sets)))
+    which = " ".join(f"WHEN {i} THEN d.has_{k}" for i, k in enumerate(cols.own))
+    return f"""
+SELECT p.code, 'schools_in_scope', '', '', 's' || s.id, NULL::bigint, s.id
+FROM schools_school s CROSS JOIN periods p WHERE s.is_open
+UNION ALL
+SELECT p.code, 'schools_without_data', '', '', 's' || s.id, NULL::bigint, s.id
+FROM schools_school s CROSS JOIN periods p
+LEFT JOIN (SELECT school_id, {has} FROM recs GROUP BY school_id) d ON d.school_id = s.id
+WHERE s.is_open AND NOT coalesce(CASE p.code {which} END, false)"""
+
+
+SCHOOL_MEASURES = "('schools_in_scope', 'schools_without_data')"
+
+
+# The statement ----------------------------------------------------------------------------------
+
+# For this transaction only: the statement is one long query whose compilation by PostgreSQL's JIT
+# costs far more than it saves (seconds, for hundreds of expressions), and whose sorts of a few
+# hundred thousand per-pupil rows fit in memory with a little more than the default.
+SESSION = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"
+
+
+def _with(ctes: list[tuple[str, str]]) -> str:
+    # PostgreSQL keeps a part used twice (recs, sev…) and folds a part used once into its user.
+    return "WITH " + ",\n".join(f"{name} AS (\n{body}\n)" for name, body in ctes)
+
+
+def _sets_ctes(spec: Spec, *, sets: list[str], vals: list[str]) -> list[tuple[str, str]]:
+    scoped = (
+        f"{school_ok(spec, 'x.school_id')} "
+        f"AND (x.measure IN {SCHOOL_MEASURES} OR {pupil_ok(spec, 'x.pupil_id')})"
+    )
+    ctes = [
+        (
+            "sets",
+            "SELECT x.* FROM (\n"
+            + "\nUNION ALL\n".join(sets)
+            + "\n) AS x(period, measure, dim, val, unit, pupil_id, school_id)"
+            + f"\nWHERE {scoped}",
+        )
+    ]
+    if vals:
+        ctes.append(
+            (
+                "vals",
+                "SELECT x.* FROM (\n"
+                + "\nUNION ALL\n".join(vals)
+                + "\n) AS x(period, measure, dim, val, unit, pupil_id, school_id, amount)"
+                + f"\nWHERE {scoped}",
+            )
+        )
+    return ctes
+
+
+def statement(spec: Spec) -> str:
+    """Every measure: rows of (measure, period, dim, bucket, numerator, denominator, median)."""
+    dims = [spec.breakdown] if spec.breakdown else []
+    ctes = (
+        base_ctes(spec)
+        + attendance_ctes(spec)
+        + severity_ctes(spec)
+        + plan_ctes(spec)
+        + _sets_ctes(
+            spec,
+            sets=[
+                school_sets(spec),
+                SEVERITY_SETS,
+                CASE_SETS,
+                PLAN_SETS,
+                TIMETABLE_SETS,
+                c2_sets(spec),
+            ],
+            vals=[PLAN_VALS],
+        )
+    )
+    ctes += [
+        ("sets_tagged", tagged(spec, "sets", "x.period, x.measure, x.unit", dims, "dim")),
+        (
+            "vals_tagged",
+            tagged(spec, "vals", "x.period, x.measure, x.unit, x.amount", dims, "dim"),
+        ),
+    ]
+    return f"""{_with(ctes)}
+{attendance_select(spec)}
+UNION ALL
+SELECT measure, period, dim, bucket, count(DISTINCT unit)::numeric, NULL::numeric, NULL::numeric
+FROM sets_tagged GROUP BY 1, 2, 3, 4
+UNION ALL
+SELECT measure, period, dim, bucket, sum(amount), count(*)::numeric,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY amount)::numeric
+FROM (SELECT DISTINCT measure, period, dim, bucket, unit, amount FROM vals_tagged) AS v
+GROUP BY 1, 2, 3, 4"""
+
+
+def drilldown_statement(spec: Spec, measure: str, period: int) -> str:
+    """The pupils behind one count of the period: SELECTs pupil_id, given %(d_period)s,
+    %(d_measure)s, and %(d_dim)s and %(d_val)s for a split ('' for none)."""
+    ctes = base_ctes(spec)
+    if measure in ATTENDANCE_MEASURES:
+        return f"{_with(ctes)}\n{attendance_drilldown(spec, measure, period)}"
+    part = _part_of(measure)
+    if part == "severity":
+        ctes += severity_ctes(spec)
+        sets = [SEVERITY_SETS]
+    elif part == "plans":
+        ctes += plan_ctes(spec)
+        sets = [PLAN_SETS]
+    elif part == "cases":
+        sets = [CASE_SETS]
+    else:
+        sets = [TIMETABLE_SETS, c2_sets(spec)]
+    ctes += _sets_ctes(spec, sets=sets, vals=[])
+    return f"""{_with(ctes)}
+SELECT DISTINCT pupil_id FROM sets
+WHERE measure = %(d_measure)s AND period = %(d_period)s AND dim = %(d_dim)s AND val = %(d_val)s
+    AND pupil_id IS NOT NULL"""
+
+
+def _part_of(measure: str) -> str:
+    number = BY_CODE[measure].number
+    if number in (6, 7):
+        return "severity"
+    if number == 8:
+        return "cases"
+    if number in (9, 10, 11, 12, 13):
+        return "plans"
+    return "timetables"
