@@ -19,6 +19,72 @@ FLAG_FIELDS = {
 assert set(FLAG_FIELDS) == set(FLAG_COLUMNS)  # noqa: S101 - import-time consistency check
 
 
+# The history (pghistory) of the two inserts an import makes in bulk, new pupils and their first
+# enrolments, is written set-based: the row triggers are skipped for those two statements (named
+# in pgtrigger.ignore for the statement only) and the same event rows are inserted by one
+# INSERT … SELECT from the rows just written, with the same context. A row trigger costs about
+# 70 µs a row (two subtransactions and a context upsert each), 20 s for 143,000 new pupils.
+BULK_HISTORY = {
+    "schools_pupil": "schools_pupilevent",
+    "schools_enrolment": "schools_enrolmentevent",
+}
+
+
+def _event_columns(cursor: Any, event_table: str) -> list[str]:
+    """The tracked columns of a history table: every column but pghistory's own."""
+    cursor.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+        "current_schema() AND table_name = %s AND column_name NOT LIKE 'pgh\\_%%' "
+        "ORDER BY ordinal_position",
+        [event_table],
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _insert_trigger(cursor: Any, table: str) -> str:
+    cursor.execute(
+        "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass "
+        "AND tgname LIKE 'pgtrigger\\_insert\\_insert\\_%%'",
+        [table],
+    )
+    return str(cursor.fetchone()[0])
+
+
+def _insert_with_history(cursor: Any, table: str, insert: str, then: str) -> int:
+    """Run `insert` (an INSERT … RETURNING *) with its history written set-based.
+
+    `then` is a statement over the CTE `inserted` (the rows written); its rowcount is returned.
+    """
+    event_table = BULK_HISTORY[table]
+    columns = _event_columns(cursor, event_table)
+    trigger = _insert_trigger(cursor, table)
+    cursor.execute("SELECT _pgh_attach_context()")  # the import's context, once
+    context_id = cursor.fetchone()[0]
+    cursor.execute("SELECT current_setting('pgtrigger.ignore', true)")
+    ignored = cursor.fetchone()[0] or "{}"
+    cursor.execute(
+        "SELECT set_config('pgtrigger.ignore', array_append(%s::text[], %s)::text, true)",
+        [ignored, trigger],
+    )
+    try:
+        listed = ", ".join(f'"{column}"' for column in columns)
+        cursor.execute(
+            f"""
+            WITH inserted AS ({insert}),
+            history AS (
+                INSERT INTO {event_table} ({listed}, pgh_context_id, pgh_created_at, pgh_label,
+                    pgh_obj_id)
+                SELECT {listed}, %(context)s, now(), 'insert', id FROM inserted
+            )
+            {then}
+            """,
+            {"context": context_id},
+        )
+        return int(cursor.rowcount)
+    finally:
+        cursor.execute("SELECT set_config('pgtrigger.ignore', %s, true)", [ignored])
+
+
 def _one(cursor: Any, query: str, params: dict[str, Any] | None = None) -> int:
     cursor.execute(query, params or {})
     row = cursor.fetchone()
@@ -50,26 +116,47 @@ def apply_rows(cursor: Any, *, import_id: int) -> dict[str, int]:
     return counts
 
 
+DETAILS = ("given_name", "family_name", "date_of_birth", "year_group", "sen", *FLAG_FIELDS)
+
+
 def _latest_pupil_details(cursor: Any) -> None:
-    """Per UPN, the most recent value the file gives for each detail (empty cells ignored)."""
-    latest = ",\n".join(
-        f"(array_agg({col} ORDER BY period_end DESC, row_number DESC) "
-        f"FILTER (WHERE {col} IS NOT NULL))[1] AS {col}"
-        for col in ("given_name", "family_name", "date_of_birth", "year_group", "sen", *FLAG_FIELDS)
-    )
+    """Per UPN, the most recent value the file gives for each detail (empty cells ignored).
+
+    Most files fill every detail on every row, so each UPN's latest row is taken in one sort;
+    only the UPNs whose latest row leaves a detail empty are then looked at again, column by
+    column. (Taking every column's latest value for every UPN cost a sort per column.)
+    """
+    details = ", ".join(f"t.{col}" for col in DETAILS)
     cursor.execute(
         f"""
         CREATE TEMP TABLE import_pupils ON COMMIT DROP AS
         SELECT l.*, p.id AS pupil_id, p.id IS NULL AS is_new
         FROM (
-            SELECT upn,
-                (array_agg(s.id ORDER BY period_end DESC, row_number DESC))[1] AS school_id,
-                max(row_number) AS row_number,
-                {latest}
+            SELECT DISTINCT ON (t.upn COLLATE "C") t.upn, s.id AS school_id,
+                max(t.row_number) OVER (PARTITION BY t.upn COLLATE "C") AS row_number,
+                {details}
             FROM import_typed t JOIN schools_school s ON s.urn = t.school_urn
-            GROUP BY upn
+            ORDER BY t.upn COLLATE "C", t.period_end DESC, t.row_number DESC
         ) l
         LEFT JOIN schools_pupil p ON p.upn = l.upn
+        """
+    )
+    latest = ",\n".join(
+        f"(array_agg({col} ORDER BY period_end DESC, row_number DESC) "
+        f"FILTER (WHERE {col} IS NOT NULL))[1] AS {col}"
+        for col in DETAILS
+    )
+    filled = ", ".join(f"{col} = coalesce(l.{col}, f.{col})" for col in DETAILS)
+    gaps = " OR ".join(f"{col} IS NULL" for col in DETAILS)
+    cursor.execute(
+        f"""
+        UPDATE import_pupils l SET {filled}
+        FROM (
+            SELECT upn, {latest} FROM import_typed
+            WHERE upn IN (SELECT upn FROM import_pupils WHERE {gaps})
+            GROUP BY upn
+        ) f
+        WHERE f.upn = l.upn
         """
     )
 
@@ -77,22 +164,21 @@ def _latest_pupil_details(cursor: Any) -> None:
 def _insert_new_pupils(cursor: Any) -> int:
     flag_columns = ", ".join(FLAG_FIELDS.values())
     flag_values = ", ".join(f"coalesce(l.{col} = 'Y', false)" for col in FLAG_FIELDS)
-    cursor.execute(
+    return _insert_with_history(
+        cursor,
+        "schools_pupil",
         f"""
-        WITH inserted AS (
-            INSERT INTO schools_pupil (upn, given_name, family_name, date_of_birth, year_group,
-                current_school_id, sen_status, {flag_columns}, youth_justice, exploitation_risk,
-                version, created_at)
-            SELECT l.upn, l.given_name, l.family_name, l.date_of_birth,
-                coalesce(l.year_group, ''), l.school_id, coalesce(l.sen, 'N'), {flag_values},
-                false, false, 1, now()
-            FROM import_pupils l WHERE l.is_new
-            RETURNING id, upn
-        )
-        UPDATE import_pupils l SET pupil_id = i.id FROM inserted i WHERE l.upn = i.upn
-        """
+        INSERT INTO schools_pupil (upn, given_name, family_name, date_of_birth, year_group,
+            current_school_id, sen_status, {flag_columns}, youth_justice, exploitation_risk,
+            version, created_at)
+        SELECT l.upn, l.given_name, l.family_name, l.date_of_birth,
+            coalesce(l.year_group, ''), l.school_id, coalesce(l.sen, 'N'), {flag_values},
+            false, false, 1, now()
+        FROM import_pupils l WHERE l.is_new
+        RETURNING *
+        """,
+        "UPDATE import_pupils l SET pupil_id = i.id FROM inserted i WHERE l.upn = i.upn",
     )
-    return int(cursor.rowcount)
 
 
 def _update_changed_pupils(cursor: Any, params: dict[str, Any]) -> int:
@@ -160,13 +246,17 @@ def _record_moves(cursor: Any) -> int:
         """
     )
     moved = int(cursor.rowcount)
-    cursor.execute(
+    _insert_with_history(
+        cursor,
+        "schools_enrolment",
         """
         INSERT INTO schools_enrolment (pupil_id, school_id, started_on)
         SELECT m.pupil_id, m.school_id, m.moved_on FROM import_moves m
         WHERE NOT EXISTS (
             SELECT 1 FROM schools_enrolment e WHERE e.pupil_id = m.pupil_id AND e.ended_on IS NULL)
-        """
+        RETURNING *
+        """,
+        "SELECT count(*) FROM inserted",
     )
     cursor.execute(
         """

@@ -2,7 +2,7 @@ import pytest
 import time_machine
 
 from attendance.models import AttendanceRecord, PupilAttendance
-from schools.models import Pupil
+from schools.models import EnrolmentEvent, Pupil, PupilEvent
 from tests.attendance.conftest import HEADER, SAMPLE_ROWS
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +122,40 @@ def test_a_pupil_under_a_new_school_moves_there_from_the_period_start(
 
 def time_machine_day(day):
     return time_machine.travel(f"{day} 09:00", tick=False)
+
+
+def test_new_pupils_and_their_enrolments_are_in_the_audit_trail_once_each(
+    sample_schools, write_file, do_import
+):
+    result = do_import(write_file(HEADER + "\n" + SAMPLE_ROWS))
+
+    pupils = Pupil.objects.order_by("pk")
+    events = PupilEvent.objects.filter(pgh_label="insert").order_by("pgh_obj_id")
+    assert [(e.pgh_obj_id, e.upn, e.given_name) for e in events] == [
+        (p.pk, p.upn, p.given_name) for p in pupils
+    ]
+    assert {e.pgh_context.metadata["attendance_import"] for e in events} == {result.pk}
+    enrolments = EnrolmentEvent.objects.filter(pgh_label="insert")
+    assert sorted(e.pupil_id for e in enrolments) == [p.pk for p in pupils]
+
+
+def test_each_detail_is_taken_from_the_latest_row_that_gives_it(
+    sample_schools, write_file, do_import
+):
+    # Amira's later week leaves her year group and SEN empty and gives a new family name; the
+    # earlier week's file order is reversed to show that dates, not rows, decide "latest".
+    rows = SAMPLE_ROWS.replace(
+        "100001,C851200119017,Example,Amira,2015-03-14,5,2025-09-08,2025-09-12,10,10,0,0,0,0,0,N,N",
+        "100001,C851200119017,Exemplar,Amira,,,2025-09-08,2025-09-12,10,10,0,0,0,0,0,,Y",
+    ).splitlines()
+    rows[0], rows[1] = rows[1], rows[0]
+
+    result = do_import(write_file(HEADER + "\n" + "\n".join(rows) + "\n"))
+
+    assert result.status == "imported", _messages(result)
+    amira = Pupil.objects.get(given_name="Amira")
+    assert amira.family_name == "Exemplar"  # the later week's
+    assert amira.year_group == "5"  # the later week left it empty: the earlier week's
+    assert amira.sen_status == "N"
+    assert amira.free_school_meals is True
+    assert str(amira.date_of_birth) == "2015-03-14"
