@@ -91,12 +91,12 @@ def _one(cursor: Any, query: str, params: dict[str, Any] | None = None) -> int:
     return int(row[0] or 0) if row else 0
 
 
-def apply_rows(cursor: Any, *, import_id: int) -> dict[str, int]:
+def apply_rows(cursor: Any, *, import_id: int, present: list[str]) -> dict[str, int]:
     """Apply the typed staging rows; return the counts the summary shows."""
     params = {"import_id": import_id}
     # Pupils first, once per UPN; then every row with its pupil and school, in one pass (no
     # second pass over the rows to fill in the new pupils' ids).
-    _latest_pupil_details(cursor)
+    _latest_pupil_details(cursor, present)
     counts = {"new_pupils": _insert_new_pupils(cursor)}
     cursor.execute(
         """
@@ -119,7 +119,7 @@ def apply_rows(cursor: Any, *, import_id: int) -> dict[str, int]:
 DETAILS = ("given_name", "family_name", "date_of_birth", "year_group", "sen", *FLAG_FIELDS)
 
 
-def _latest_pupil_details(cursor: Any) -> None:
+def _latest_pupil_details(cursor: Any, present: list[str]) -> None:
     """Per UPN, the most recent value the file gives for each detail (empty cells ignored).
 
     Most files fill every detail on every row, so each UPN's latest row is taken in one sort;
@@ -145,9 +145,13 @@ def _latest_pupil_details(cursor: Any) -> None:
         f"(array_agg({col} ORDER BY period_end DESC, row_number DESC) "
         f"FILTER (WHERE {col} IS NOT NULL))[1] AS {col}"
         for col in DETAILS
+        if col in present
     )
-    filled = ", ".join(f"{col} = coalesce(l.{col}, f.{col})" for col in DETAILS)
-    gaps = " OR ".join(f"{col} IS NULL" for col in DETAILS)
+    given = [col for col in DETAILS if col in present]
+    if not given:
+        return
+    filled = ", ".join(f"{col} = coalesce(l.{col}, f.{col})" for col in given)
+    gaps = " OR ".join(f"{col} IS NULL" for col in given)
     cursor.execute(
         f"""
         UPDATE import_pupils l SET {filled}

@@ -198,7 +198,7 @@ def _check_and_apply(
     tell("checked", rows_checked=loaded.rows)
 
     savepoint = transaction.savepoint()
-    counts = applying.apply_rows(cursor, import_id=record.pk)
+    counts = applying.apply_rows(cursor, import_id=record.pk, present=loaded.header.staging_columns)
     tell("storing", rows_stored=loaded.rows)
     cursor.execute(
         """
