@@ -8,6 +8,7 @@ NAVIGATION = (
     ("Home", "home", "accounts.use_service"),
     ("Pupils", "schools:pupil-list", "schools.view_pupils"),
     ("Schools", "schools:school-list", "schools.view_schools"),
+    ("Dashboard", "reports:dashboard", "reports.view_dashboard"),
     ("Identification queue", "attendance:queue", "attendance.view_queue"),
     ("Caseload", "cases:caseload", "cases.view_caseload"),
     ("Plans", "early_help_plans:plan-list", "early_help_plans.view_plans"),

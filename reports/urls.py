@@ -1,9 +1,13 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-from reports import urls_targeting
+from reports import urls_targeting, views
 
 app_name = "reports"
 
-# The pages of this app arrive with its issue; its place in the URL map is fixed now.
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/pupils/", views.drilldown, name="drilldown"),
+    path("targets/", views.targets, name="targets"),
+    path("targets/edit/", views.targets_edit, name="targets-edit"),
+]
 urlpatterns += urls_targeting.urlpatterns

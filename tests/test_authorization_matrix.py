@@ -45,6 +45,7 @@ from tests.matrix_rows import cases as case_rows
 from tests.matrix_rows import link_calls as link_call_rows
 from tests.matrix_rows import plan_documents as plan_document_rows
 from tests.matrix_rows import plans as plan_rows
+from tests.matrix_rows import reports as report_rows
 from tests.matrix_rows import targeting as targeting_rows
 from tests.matrix_rows import timetables as timetable_rows
 
@@ -176,6 +177,7 @@ MATRIX = {
     **plan_document_rows.ROWS,
     **audit_rows.ROWS,
     **targeting_rows.ROWS,
+    **report_rows.ROWS,
 }
 
 
