@@ -16,7 +16,9 @@ ORM and keep their history, labelled with a `seed_demo` context.
 
 Attendance for the academic year so far follows in the same transaction (`attendance.demo`):
 weekly records at every scale but the national one, which gets one year-to-date record per pupil.
-Then cases, contact logs, reduced timetables and link calls built on those figures (`cases.demo`).
+Then cases, contact logs, reduced timetables and link calls built on those figures (`cases.demo`),
+and Family Early Help Plans for their families, with reviews, closures and audits
+(`early_help_plans.demo`).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from schools.upn import ALPHABET, make_upn
 if TYPE_CHECKING:
     from attendance.demo import AttendanceSummary
     from cases.demo import CasesSummary
+    from early_help_plans.demo import PlansSummary
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - demo data only, documented above and in the summary
 
@@ -380,6 +383,7 @@ class Summary:
     terms: int = 0
     attendance: AttendanceSummary | None = None
     cases: CasesSummary | None = None
+    plans: PlansSummary | None = None
     seconds: float = 0.0
     logins: list[UserPlan] = field(default_factory=list)
 
@@ -799,13 +803,14 @@ def database_has_data() -> bool:
 def reset_tables() -> list[str]:
     """The tables `--reset` empties: users, schools, pupils, attendance (imports, records, the
     derived figures and queue dismissals), cases (with their timetables, link calls and
-    meetings), the access log and history."""
+    meetings), Family Early Help Plans, the access log and history."""
     from pghistory.models import Context, Event  # noqa: PLC0415 - keep app loading lazy
 
     tables = {
         model._meta.db_table
         for model in apps.get_models(include_auto_created=True)
-        if model._meta.app_label in {"accounts", "schools", "attendance", "cases", "audit"}
+        if model._meta.app_label
+        in {"accounts", "schools", "attendance", "cases", "early_help_plans", "audit"}
         or (issubclass(model, Event) and not model._meta.abstract)
     }
     tables |= {Context._meta.db_table, "django_session"}  # sessions name users by id
@@ -1009,6 +1014,11 @@ def seed(
             from cases import demo as cases_demo  # noqa: PLC0415
 
             summary.cases = cases_demo.load(
+                seed=seed, start_year=start_year, today=today, log=stage
+            )
+            from early_help_plans import demo as plans_demo  # noqa: PLC0415
+
+            summary.plans = plans_demo.load(
                 seed=seed, start_year=start_year, today=today, log=stage
             )
         stage("commit")

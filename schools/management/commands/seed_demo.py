@@ -19,7 +19,8 @@ class Command(BaseCommand):
         f"role (password '{demo.DEMO_PASSWORD}', for demo data only) and attendance for the "
         "academic year so far: weekly records up to the last week already over, with the "
         "figures, identification queue and at-risk list they give; then cases (with contact logs "
-        "and actions), reduced timetables and link calls for the severely absent. At the national "
+        "and actions), reduced timetables and link calls for the severely absent, and Family Early "
+        "Help Plans in every state for their families. At the national "
         "scale each pupil gets one year-to-date record instead (one per school for a pupil who "
         "moved), as "
         "weekly ones would be ~100 million rows; with no recent trend to see, the at-risk list "
@@ -88,6 +89,7 @@ class Command(BaseCommand):
             ("Term dates", f"{summary.terms} terms in {', '.join(summary.academic_years)}"),
             *self._attendance_rows(summary),
             *self._case_rows(summary),
+            *self._plan_rows(summary),
         ]
         for label, value in rows:
             write(f"  {label:<20} {value}")
@@ -132,6 +134,36 @@ class Command(BaseCommand):
         ]
 
     @staticmethod
+    def _plan_rows(summary: demo.Summary) -> list[tuple[str, str]]:
+        plans = summary.plans
+        if plans is None or not (plans.active or plans.drafts or plans.closed):
+            return []
+        closed = plans.closed_by_reason
+        share = round(100 * plans.covered / plans.open_cases) if plans.open_cases else 0
+        families = _plural(plans.across_schools, "family", "families")
+        return [
+            (
+                "Early help plans",
+                f"{plans.active:,} active ({plans.overdue:,} overdue, {plans.late:,} with a late "
+                f"review), {plans.drafts:,} {_plural(plans.drafts, 'draft')}, {plans.closed:,} "
+                f"closed ({closed.get('stepped_up', 0):,} stepped up, "
+                f"{closed.get('consent_withdrawn', 0):,} consent withdrawn, "
+                f"{closed.get('moved_out', 0):,} moved out, {closed.get('universal', 0):,} "
+                "universal services)",
+            ),
+            (
+                "Plan coverage",
+                f"{plans.covered:,} of {plans.open_cases:,} open cases ({share}%) have an active "
+                f"plan; {plans.across_schools:,} {families} with children at two schools",
+            ),
+            (
+                "Plan reviews",
+                f"{plans.reviews:,}; {plans.audits:,} quality {_plural(plans.audits, 'audit')}, "
+                f"{plans.graded:,} {_plural(plans.graded, 'plan')} graded",
+            ),
+        ]
+
+    @staticmethod
     def _attendance_rows(summary: demo.Summary) -> list[tuple[str, str]]:
         attendance = summary.attendance
         if attendance is None:
@@ -165,5 +197,5 @@ class Command(BaseCommand):
         ]
 
 
-def _plural(count: int, word: str) -> str:
-    return word if count == 1 else f"{word}s"
+def _plural(count: int, word: str, words: str = "") -> str:
+    return word if count == 1 else words or f"{word}s"
