@@ -1,4 +1,4 @@
-"""The dashboard's figures, kept in Redis until the data they were computed from changes.
+"""The dashboard's figures, laid out, kept in Redis until the data they come from changes.
 
 Computing every measure LA-wide reads the year's raw attendance records (a few seconds at county
 scale); many managers opening the dashboard between two imports would each pay for it. The
@@ -29,7 +29,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection
 
-from reports.measures import Figures, Filters
+from reports.measures import Filters
 
 DEFAULT_SECONDS = 15 * 60
 
@@ -69,6 +69,7 @@ def key(
     breakdown: str,
     today: datetime.date,
     version: str,
+    kind: str = "dashboard",
 ) -> str:
     scope = "la" if schools is None else ",".join(map(str, sorted(schools)))
     described = json.dumps(
@@ -82,22 +83,27 @@ def key(
             version,
         ]
     )
-    return "reports:figures:" + hashlib.sha256(described.encode()).hexdigest()
+    return f"reports:{kind}:" + hashlib.sha256(described.encode()).hexdigest()
 
 
-def cached(cache_key: str, compute: Callable[[], Figures]) -> Figures:
+def cached(cache_key: str, make: Callable[[], str]) -> str:
+    """The text stored under the key, or `make()`'s, stored for next time.
+
+    The dashboard stores its figures already laid out as HTML: decoding them and laying them
+    out again costs more than the rest of a page view.
+    """
     seconds = int(getattr(settings, "REPORTS_CACHE_SECONDS", DEFAULT_SECONDS))
     if seconds <= 0:
-        return compute()
+        return make()
     try:
         client = _client()
         stored = client.get(cache_key)
     except redis.RedisError:
-        return compute()
+        return make()
     if stored:
-        return Figures.from_json(json.loads(stored))
-    figures = compute()
+        return stored.decode() if isinstance(stored, bytes) else str(stored)
+    text = make()
     # Storing is a courtesy: the figures are shown all the same.
     with contextlib.suppress(redis.RedisError):
-        client.set(cache_key, json.dumps(figures.to_json()), ex=seconds)
-    return figures
+        client.set(cache_key, text.encode(), ex=seconds)
+    return text
