@@ -1784,8 +1784,8 @@ class _Generator:
                 (
                     lead.user,
                     Notification.Kind.CONSENT_WITHDRAWN,
-                    f"The family withdrew consent to the {family_name} Family Early Help Plan, so "
-                    "it has closed. Consider whether this raises a safeguarding concern, and "
+                    f"The family withdrew consent to the Family Early Help Plan for {family_name}, "
+                    "so it has closed. Consider whether this raises a safeguarding concern, and "
                     "record your decision on the plan.",
                 )
             )

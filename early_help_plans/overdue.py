@@ -164,7 +164,7 @@ def weekly_review_digest(*, today: datetime.date) -> DigestResult:
                         user_id=user.pk,
                         plan_id=plan.pk,
                         kind=Notification.Kind.REVIEW_DUE_SOON,
-                        message=f"The review of the {plan.family_name} Family Early Help Plan "
+                        message=f"The review of the Family Early Help Plan for {plan.family_name} "
                         f"is due on {due_on}.",
                     )
                     for plan, due_on in plans

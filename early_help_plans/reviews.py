@@ -497,9 +497,9 @@ def withdraw_consent(
                 user_id=lead.user_id,
                 plan=locked,
                 kind=Notification.Kind.CONSENT_WITHDRAWN,
-                message=f"The family withdrew consent to the {locked.family_name} Family Early "
-                "Help Plan, so it has closed. Consider whether this raises a safeguarding "
-                "concern, and record your decision on the plan.",
+                message=f"The family withdrew consent to the Family Early Help Plan for "
+                f"{locked.family_name}, so it has closed. Consider whether this raises a "
+                "safeguarding concern, and record your decision on the plan.",
             )
         return locked
 
