@@ -17,6 +17,7 @@ NAVIGATION = (
     ("Link calls", "cases:link-call-list", "cases.view_link_calls"),
     ("Tracking meeting", "cases:meeting-list", "cases.view_meetings"),
     ("Targeting meetings", "reports:tsm-list", "reports.view_targeting_meetings"),
+    ("Termly reports", "reports:termly-list", "reports.view_termly_reports"),
     ("Reduced timetables", "cases:timetable-list", "cases.view_timetables"),
     ("Imports", "attendance:import-list", "attendance.view_imports"),
     ("Notifications", "early_help_plans:notifications", "accounts.use_service"),

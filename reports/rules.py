@@ -16,3 +16,12 @@ rules.add_perm(
 )
 rules.add_perm("reports.view_targets", is_administrator | is_manager)
 rules.add_perm("reports.manage_targets", is_administrator)
+# Termly reports (reports/views_termly.py): the LA's board pack and CSV for managers and
+# administrators; stored packs, which name pupils, for the LA's staff who see the school.
+rules.add_perm(
+    "reports.view_termly_reports",
+    is_administrator | is_manager | is_link_coordinator | is_pastoral_lead,
+)
+rules.add_perm("reports.download_la_termly_report", is_administrator | is_manager)
+rules.add_perm("reports.download_termly_packs", is_administrator | is_manager | is_link_coordinator)
+rules.add_perm("reports.generate_termly_report", is_manager)

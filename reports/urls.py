@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from reports import urls_targeting, views
+from reports import urls_targeting, urls_termly, views
 
 app_name = "reports"
 
@@ -11,3 +11,4 @@ urlpatterns: list[URLPattern] = [
     path("targets/edit/", views.targets_edit, name="targets-edit"),
 ]
 urlpatterns += urls_targeting.urlpatterns
+urlpatterns += urls_termly.urlpatterns

@@ -47,6 +47,7 @@ from tests.matrix_rows import plan_documents as plan_document_rows
 from tests.matrix_rows import plans as plan_rows
 from tests.matrix_rows import reports as report_rows
 from tests.matrix_rows import targeting as targeting_rows
+from tests.matrix_rows import termly as termly_rows
 from tests.matrix_rows import timetables as timetable_rows
 
 # url name -> (method, the object its arguments name, outcome by role)
@@ -178,6 +179,7 @@ MATRIX = {
     **audit_rows.ROWS,
     **targeting_rows.ROWS,
     **report_rows.ROWS,
+    **termly_rows.ROWS,
 }
 
 
@@ -230,6 +232,7 @@ SAMPLES = {
     **plan_rows.SAMPLES,
     **audit_rows.SAMPLES,
     **targeting_rows.SAMPLES,
+    **termly_rows.SAMPLES,
 }
 
 

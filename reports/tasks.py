@@ -1,0 +1,27 @@
+"""Celery tasks of termly reports; the daily one is scheduled by django-celery-beat (migration).
+
+Tasks unpack ids and call reports/termly.py; the work and its rules are there.
+"""
+
+from celery import shared_task
+from django.utils import timezone
+
+from accounts.models import User
+from reports import termly
+from schools.models import School, Term
+
+
+@shared_task
+def generate_termly_report_task(term_id: int, school_id: int | None, user_id: int) -> int:
+    """A manager's "Generate now": a new version, and an email to them with its link."""
+    term = Term.objects.select_related("academic_year").get(pk=term_id)
+    school = School.objects.get(pk=school_id) if school_id is not None else None
+    user = User.objects.get(pk=user_id)
+    return termly.generate_requested_report(term=term, school=school, by=user).pk
+
+
+@shared_task
+def scheduled_termly_report_task() -> int | None:
+    """Daily: after a term's last day, its LA report once, and a link to every manager."""
+    report = termly.generate_scheduled_report(timezone.localdate())
+    return report.pk if report is not None else None
