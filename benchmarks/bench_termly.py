@@ -26,8 +26,6 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attendance_tracker.settings")
 os.environ.setdefault("DATABASE_NAME", "attendance_tracker_bench")
 os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.dummy.EmailBackend"
-MEDIA = tempfile.mkdtemp(prefix="bench-termly-")
-os.environ["MEDIA_ROOT"] = MEDIA
 
 import django  # noqa: E402
 
@@ -68,6 +66,9 @@ def main() -> None:
         raise SystemExit("bench_termly: no such term; seed the database first (make bench does).")
     schools = School.objects.filter(is_open=True).count()
     say(f"{term}: {schools} open schools, {termly.pack_workers()} pack workers")
+    # Here, not at import: the pack workers import this file again when they start.
+    media = tempfile.mkdtemp(prefix="bench-termly-")
+    settings.MEDIA_ROOT = media
     report = None
     try:
         load = os.getloadavg()[0]
@@ -79,7 +80,7 @@ def main() -> None:
             raise SystemExit("bench_termly: no report was stored")
         packs = [pack["file"] for pack in report.figures["packs"]]
         files = [report.pdf.name, report.csv.name, *packs]
-        size = sum(Path(MEDIA, name).stat().st_size for name in files)
+        size = sum(Path(media, name).stat().st_size for name in files)
         say(
             f"full termly report: {seconds:.1f} s wall ({cpu:.0f} s CPU over both cores), "
             f"board pack, CSV and {len(packs)} packs, {size / 1e6:.0f} MB of files; peak memory "
@@ -91,7 +92,7 @@ def main() -> None:
         if report is not None:
             with pgtrigger.ignore("reports.TermlyReport:delete_delete"):
                 TermlyReport.objects.filter(pk=report.pk).delete()
-        shutil.rmtree(MEDIA, ignore_errors=True)
+        shutil.rmtree(media, ignore_errors=True)
 
 
 if __name__ == "__main__":
