@@ -55,10 +55,11 @@ INSERT_PLANS = """
 INSERT INTO early_help_plans_earlyhelpplan (
     family_name, status, created_by_id, created_at, tier_reasons, consent_to_share,
     consent_withdrawal_reason, lead_professional_id, address, phone, email, useful_information,
-    agreed_on, next_review_venue, last_reviewed_on, closure_reason, version
+    agreed_on, next_review_venue, next_review_reason, last_reviewed_on, closure_reason,
+    score_changes, safeguarding_note, version
 )
 SELECT %(family)s, 'active', %(user)s, now(), '', true, '', %(lead)s, '', '', '', '',
-       %(today)s::date - 400, '', %(today)s::date - (i %% 50), '', 1
+       %(today)s::date - 400, '', '', %(today)s::date - (i %% 50), '', '[]', '', 1
 FROM generate_series(1, %(plans)s) AS i
 """
 
