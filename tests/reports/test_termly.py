@@ -25,6 +25,7 @@ from celery.contrib.testing.worker import start_worker
 from django.apps import apps
 from django.core import mail
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
@@ -431,6 +432,18 @@ def test_the_daily_job_is_scheduled_in_the_database_once_whatever_the_reruns():
         "30",
         "Europe/London",
     )
+
+
+def test_the_database_refuses_to_change_or_delete_a_stored_version(world, manager):
+    report = generate(world, by=manager)
+
+    with pytest.raises(IntegrityError, match="cannot be changed or deleted"), transaction.atomic():
+        TermlyReport.objects.filter(pk=report.pk).update(figures=[])
+    with pytest.raises(IntegrityError, match="cannot be changed or deleted"), transaction.atomic():
+        TermlyReport.objects.filter(pk=report.pk).delete()
+
+    report.refresh_from_db()
+    assert report.figures
 
 
 def test_a_managers_own_version_does_not_stand_in_for_the_scheduled_one(world, manager):
