@@ -13,6 +13,7 @@ from crispy_forms_gds.layout import (
     Submit,
 )
 from django import forms
+from django.utils import timezone
 
 from attendance_tracker.forms import GovDateField, GovForm
 from cases.forms import LeadProfessionalFields
@@ -359,7 +360,7 @@ class WithdrawConsentForm(PlanForm):
 
     def clean_withdrawn_on(self) -> datetime.date:
         on: datetime.date = self.cleaned_data["withdrawn_on"]
-        if on > datetime.date.today():  # noqa: DTZ011 - compared as a calendar date
+        if on > timezone.localdate():
             raise forms.ValidationError("The date cannot be in the future")
         return on
 

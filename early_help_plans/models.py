@@ -218,6 +218,10 @@ class EarlyHelpPlan(models.Model):
         base = self.last_reviewed_on or self.agreed_on
         return base + REVIEW_INTERVAL if base else None
 
+    def pupil_ids(self) -> list[int]:
+        """The ids of the plan's children who are pupils in the service (for the access log)."""
+        return sorted(child.pupil_id for child in self.children.all() if child.pupil_id)
+
     def is_overdue(self, on: datetime.date | None = None) -> bool:
         """Overdue from the day after the review falls due."""
         due = self.next_review_due

@@ -162,11 +162,6 @@ def _check_scores(rescores: Sequence[Rescore]) -> None:
             raise PlanRuleBroken(f"Score {Aspect(rescore.aspect).label} from 0 to 10.")
 
 
-def next_review_date(plan: EarlyHelpPlan, held_on: datetime.date) -> datetime.date:
-    """The default date of the next review: 42 days after this one."""
-    return held_on + REVIEW_INTERVAL
-
-
 @transaction.atomic
 def record_review(
     *,
@@ -210,10 +205,10 @@ def record_review(
             recorded_by=by,
         )
         if next_step == Review.NextStep.CONTINUE:
-            on = next_review_on or next_review_date(plan, held_on)
+            due = held_on + REVIEW_INTERVAL  # and, unless another date is given, arranged then
+            on = next_review_on or due
             if on <= held_on:
                 raise PlanRuleBroken("The next review must be after this one.")
-            due = held_on + REVIEW_INTERVAL
             if on > due and not later_review_reason.strip():
                 raise PlanRuleBroken(
                     f"The next review is due by {due:%d/%m/%Y}. Give a reason for a later date."
@@ -242,7 +237,7 @@ def record_review(
             review.mash_assessment_by = mash_assessment_by.strip()
             review.mash_contact_form_by = mash_contact_form_by.strip()
             review.closure_reason = EarlyHelpPlan.ClosureReason.STEPPED_UP
-        pupil_ids = [child.pupil_id for child in _children(plan) if child.pupil_id]
+        pupil_ids = plan.pupil_ids()
         review.attendance_now = attendance_rate(pupil_ids, ending=held_on)
         review.attendance_at_start = attendance_rate(pupil_ids, ending=plan.agreed_on or held_on)
         review.children_attendance = children_attendance(plan, on=held_on)
@@ -306,7 +301,7 @@ def record_review(
 
 
 def _open_cases(plan: EarlyHelpPlan) -> list[Case]:
-    pupil_ids = [child.pupil_id for child in plan.children.all() if child.pupil_id]
+    pupil_ids = plan.pupil_ids()
     return list(
         Case.objects.select_for_update(of=("self",))
         .filter(pupil_id__in=pupil_ids, status=Case.Status.OPEN)
@@ -400,7 +395,7 @@ def score_changes(plan: EarlyHelpPlan) -> list[dict[str, Any]]:
 
 def _close(plan: EarlyHelpPlan, *, on: datetime.date, reason: str, by: User) -> None:
     """Close the locked plan: impact stored, Supporting Families records deleted, people told."""
-    pupil_ids = [child.pupil_id for child in plan.children.all() if child.pupil_id]
+    pupil_ids = plan.pupil_ids()
     plan.status = EarlyHelpPlan.Status.CLOSED
     plan.closed_on = on
     plan.closure_reason = reason
@@ -617,7 +612,8 @@ def add_supporting_families_record(
 
 
 def timeline(plan: EarlyHelpPlan) -> dict[str, Any]:
-    """Each aspect's scores over time (the agreed plan, then each review), per perspective."""
+    """Each aspect's scores over time (the agreed plan, then each review), per perspective, and
+    the reviews themselves in order."""
     reviews = list(plan.reviews.order_by("held_on", "pk"))
     points = [("Agreed", plan.agreed_on)] + [
         (f"Review {n}", review.held_on) for n, review in enumerate(reviews, start=1)
@@ -641,4 +637,4 @@ def timeline(plan: EarlyHelpPlan) -> dict[str, Any]:
                 "child": child or [None] * len(points),
             }
         )
-    return {"points": points, "rows": rows}
+    return {"points": points, "rows": rows, "reviews": reviews}

@@ -84,7 +84,7 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "members": members,
         "can_edit": may_edit and plan.status != EarlyHelpPlan.Status.CLOSED,
         "may_edit": may_edit,
-        "reviews": plan.reviews.all(),
+        "reviews": progress["reviews"],
         "progress": progress,
         "needs_safeguarding": reviews.needs_safeguarding_decision(plan),
         "has_maintaining_plan": hasattr(plan, "maintaining_plan"),

@@ -51,15 +51,11 @@ def _plan_in_scope(request: HttpRequest, pk: int, *prefetch: Any) -> EarlyHelpPl
     )
 
 
-def _pupil_ids(plan: EarlyHelpPlan) -> list[int]:
-    return sorted(child.pupil_id for child in plan.children.all() if child.pupil_id is not None)
-
-
 def _log_download(request: HttpRequest, plan: EarlyHelpPlan, description: str) -> None:
     record_access(
         request=request,
         action=AccessLogEntry.Action.DOWNLOAD,
-        pupil_ids=_pupil_ids(plan),
+        pupil_ids=plan.pupil_ids(),
         description=description,
     )
 

@@ -25,10 +25,6 @@ from early_help_plans.services import PlanRuleBroken
 from early_help_plans.views import _plan_in_scope
 
 
-def _pupil_ids(plan: EarlyHelpPlan) -> list[int]:
-    return [child.pupil_id for child in plan.children.all() if child.pupil_id]
-
-
 def _refuse_unless(plan: EarlyHelpPlan, status: str, message: str, request: HttpRequest) -> bool:
     if plan.status != status:
         messages.error(request, message)
@@ -84,7 +80,7 @@ def record_review(request: HttpRequest, pk: int) -> HttpResponse:
     record_access(
         request=request,
         action=AccessLogEntry.Action.VIEW_PUPIL,
-        pupil_ids=_pupil_ids(plan),
+        pupil_ids=plan.pupil_ids(),
         description=f"Recording a review of Family Early Help Plan {plan.pk}",
     )
     context = {
@@ -131,7 +127,7 @@ def review_detail(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse
     record_access(
         request=request,
         action=AccessLogEntry.Action.VIEW_PUPIL,
-        pupil_ids=_pupil_ids(plan),
+        pupil_ids=plan.pupil_ids(),
         description=f"Viewed a review of Family Early Help Plan {plan.pk}",
     )
     number = plan.reviews.filter(held_on__lte=review.held_on, pk__lte=review.pk).count()
