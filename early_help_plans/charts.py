@@ -1,8 +1,9 @@
 """A small SVG chart of one aspect's scores over the plan's life, for parent or carer and child.
 
 Drawn like attendance/charts.py: presentation attributes only (a strict CSP allows them), no
-JavaScript, readable in black and white (the child's line is dashed, and its points are squares
-where the parent's are circles). Always followed on the page by a table of the same scores.
+JavaScript. It has its own small size; the page's `app-chart` wrapper only shrinks it to fit. It
+reads in black and white: the child's line is dashed, and its points are squares where the
+parent's are circles. Always followed on the page by a table of the same scores.
 """
 
 from collections.abc import Sequence
@@ -12,8 +13,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from attendance.charts import BLUE, FONT, GRID, ORANGE, TEXT
 
-WIDTH, HEIGHT = 300, 130
-LEFT, RIGHT, TOP, BOTTOM = 28, 10, 10, 24
+WIDTH, HEIGHT = 320, 140
+LEFT, RIGHT, TOP, BOTTOM = 28, 14, 10, 24
 CHILD_DASH = "6 3"
 
 
@@ -68,14 +69,18 @@ def aspect_chart(
             f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-family="{FONT}"'
             f' font-size="11" fill="{TEXT}">{score}</text>'
         )
+    last = len(points) - 1
     for i, name in enumerate(points):
+        # The end labels are anchored at their point's inner side, so they stay inside the chart.
+        anchor = "start" if i == 0 and last else "end" if i == last and last else "middle"
+        x = LEFT - 6 if anchor == "start" else WIDTH if anchor == "end" else _x(i, len(points))
         grid.append(
-            f'<text x="{_x(i, len(points)):.1f}" y="{HEIGHT - 6}" text-anchor="middle"'
+            f'<text x="{x:.1f}" y="{HEIGHT - 6}" text-anchor="{anchor}"'
             f' font-family="{FONT}" font-size="11" fill="{TEXT}">{escape(name)}</text>'
         )
     svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="app-chart" viewBox="0 0 {WIDTH} {HEIGHT}"'
-        f' role="img"><title>{title}. {escape(described)}</title>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}"'
+        f' viewBox="0 0 {WIDTH} {HEIGHT}" role="img"><title>{title}. {escape(described)}</title>'
         + "".join(grid)
         + _line(parent, BLUE, dash=None, square=False)
         + _line(child, ORANGE, dash=CHILD_DASH, square=True)
