@@ -5,11 +5,13 @@ and its actions) for one feature, kept together as cases/link_call_selectors.py 
 
 Every list of pupils starts from `Pupil.visible_to(user)`, so a name is shown only to someone who
 may see that pupil; each list is one query, so a pack costs the same number of queries for a small
-school as for a large one. The figures are year to date from the stored `PupilAttendance`.
+school as for a large one. The lists' attendance is year to date from the stored
+`PupilAttendance`; the figures set against the LA's are the termly report's measures.
 """
 
 import dataclasses
 import datetime
+import json
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -24,7 +26,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -35,6 +36,8 @@ from accounts.models import User
 from attendance.models import PupilAttendance
 from cases.models import SIX_WEEKS, Case, ReducedTimetable, TimelineEntry
 from cases.selectors import annotated_cases
+from reports import cache
+from reports.measures import ALL, Figures, Filters, Row, compute
 from reports.models import MeetingAction, TargetingMeeting
 from schools.models import Pupil, School, Term
 
@@ -73,50 +76,66 @@ class Figure:
         return school is not None and la is not None and school > la
 
 
-def school_figures(school: School, start_year: int) -> list[Figure]:
-    """Overall, persistent and severe absence, year to date, for the school and the LA.
+# The three attendance measures a pack sets side by side: (code, label, what they count).
+PACK_MEASURES = (
+    ("overall_absence", "Overall absence", "sessions"),
+    ("persistent_absence", "Persistent absence (10% or more of sessions missed)", "pupils"),
+    ("severe_absence", "Severe absence (50% or more of sessions missed)", "pupils"),
+)
 
-    One aggregate query over the stored per-pupil figures. A pupil counts for the school of their
-    latest attendance record (PupilAttendance.school). Pupils with no possible sessions yet are
-    left out of both sides.
-    """
-    at_school = Q(school=school)
-    this_year = PupilAttendance.objects.filter(start_year=start_year, possible_sessions__gt=0)
-    totals = this_year.aggregate(
-        la_possible=Sum("possible_sessions"),
-        la_attended=Sum("attended_sessions"),
-        la_pupils=Count("pk"),
-        la_persistent=Count("pk", filter=Q(is_persistently_absent=True)),
-        la_severe=Count("pk", filter=Q(is_severely_absent=True)),
-        school_possible=Sum("possible_sessions", filter=at_school),
-        school_attended=Sum("attended_sessions", filter=at_school),
-        school_pupils=Count("pk", filter=at_school),
-        school_persistent=Count("pk", filter=at_school & Q(is_persistently_absent=True)),
-        school_severe=Count("pk", filter=at_school & Q(is_severely_absent=True)),
+
+def la_figures(term: Term, today: datetime.date) -> Figures:
+    """Every measure LA-wide for the term, kept in Redis until the data changes (as the
+    dashboard's are): every school's pack compares itself with the same figures."""
+    version = cache.data_version()
+    key = cache.key(
+        term_id=term.pk,
+        schools=None,
+        filters=Filters(),
+        breakdown="",
+        today=today,
+        version=version,
+        kind="figures",
     )
+    text = cache.cached(key, lambda: json.dumps(compute(term, today=today).to_json()))
+    return Figures.from_json(json.loads(text))
 
-    def get(key: str) -> int:
-        return int(totals[key] or 0)
 
-    def absence(side: str) -> Rate:
-        possible = get(f"{side}_possible")
-        return Rate(possible - get(f"{side}_attended"), possible)
+def school_figures(
+    school: School,
+    term: Term,
+    *,
+    today: datetime.date,
+    la: Figures | None = None,
+    by_school: Figures | None = None,
+) -> list[Figure]:
+    """Overall, persistent and severe absence over the year to the term's end, for the school
+    and the LA: the termly report's own measures (reports.measures), so a pack's figures are
+    the dashboard's, the board pack's and the CSV's.
 
-    return [
-        Figure("Overall absence", "sessions", absence("school"), absence("la")),
-        Figure(
-            "Persistent absence (10% or more of sessions missed)",
-            "pupils",
-            Rate(get("school_persistent"), get("school_pupils")),
-            Rate(get("la_persistent"), get("la_pupils")),
-        ),
-        Figure(
-            "Severe absence (50% or more of sessions missed)",
-            "pupils",
-            Rate(get("school_severe"), get("school_pupils")),
-            Rate(get("la_severe"), get("la_pupils")),
-        ),
-    ]
+    `by_school`, if given, is figures broken down by school (as the termly report computes
+    them once for every pack), and the school's are read from it; otherwise they are computed
+    for the school alone. Either way a pupil who moved counts at the school for their sessions
+    there, as everywhere in the report.
+    """
+    la = la or la_figures(term, today)
+    if by_school is None:
+        own, split = compute(term, schools=[school.pk], today=today), (ALL, "")
+    else:
+        own, split = by_school, ("school", str(school.pk))
+    year = la.period("year")
+    figures = []
+    for code, label, unit in PACK_MEASURES:
+        school_row = own.get(code, year.code, *split) if year else None
+        la_row = la.get(code, year.code) if year else None
+        figures.append(Figure(label, unit, _rate(school_row), _rate(la_row)))
+    return figures
+
+
+def _rate(row: Row | None) -> Rate:
+    if row is None:
+        return Rate(0, 0)
+    return Rate(int(row.numerator or 0), int(row.denominator or 0))
 
 
 # The pack --------------------------------------------------------------------------------------
@@ -311,12 +330,18 @@ class Pack:
 
 
 def targeting_pack(
-    school: School, term: Term, user: User, *, on: datetime.date | None = None
+    school: School,
+    term: Term,
+    user: User,
+    *,
+    on: datetime.date | None = None,
+    figures: list[Figure] | None = None,
 ) -> Pack:
     """The pack: a fixed number of queries, whatever the size of the school.
 
     Lists are as they stand on `on` (today by default), whichever term the pack is for; the
-    attendance figures are those of the term's academic year, to date.
+    figures are the year's to the end of the term (to `on` for the term in progress), unless
+    given already computed (see school_figures).
     """
     on = on or timezone.localdate()
     start_year = term.academic_year.start_year
@@ -346,7 +371,7 @@ def targeting_pack(
         term=term,
         on=on,
         start_year=start_year,
-        figures=school_figures(school, start_year),
+        figures=figures if figures is not None else school_figures(school, term, today=on),
         severe=[p for p in pupils if p.is_severely_absent],
         persistent=[p for p in pupils if p.is_persistently_absent and not p.is_severely_absent],
         at_risk=[p for p in pupils if p.is_at_risk and not p.is_severely_absent],

@@ -127,6 +127,8 @@ class PackJob:
     produced_by: str
     produced_at: datetime.datetime
     on: datetime.date
+    # Each school's figures against the LA's, from the figures the report itself computed.
+    figures: dict[int, list[targeting.Figure]]
 
 
 def render_packs(job: PackJob) -> list[dict[str, Any]]:
@@ -149,7 +151,9 @@ def render_packs(job: PackJob) -> list[dict[str, Any]]:
                 cursor.execute("SET TRANSACTION SNAPSHOT %s", [job.snapshot])
         term = Term.objects.select_related("academic_year").get(pk=job.term_id)
         for school in School.objects.filter(pk__in=job.school_ids).order_by("name", "pk"):
-            pack = targeting.targeting_pack(school, term, reader, on=job.on)
+            pack = targeting.targeting_pack(
+                school, term, reader, on=job.on, figures=job.figures[school.pk]
+            )
             agreed: list[Any] = []
             hidden = 0
             if pack.meeting is not None:
@@ -312,6 +316,12 @@ def build_report(
         today = timezone.localdate(cut_off)
         figures = school_figures(term, school, today) if school else la_figures(term, today)
         la = compute(term, today=today) if school else figures
+        # A school's own report counts it alone; its pack reads the same rows as a breakdown.
+        by_school = (
+            compute(term, schools=[school.pk], breakdown="school", today=today)
+            if school
+            else figures
+        )
         schools = _schools(school)
         snapshot = Snapshot(
             scope=TermlyReport.Scope.SCHOOL if school else TermlyReport.Scope.LA,
@@ -327,6 +337,7 @@ def build_report(
         if packs:
             pack_dir.mkdir(parents=True, exist_ok=True)
             ids = [s["id"] for s in schools]
+            by_pk = School.objects.in_bulk(ids)
             size = max(1, min(10, len(ids) // max(workers, 1) // 4 or 1))
             jobs = [
                 PackJob(
@@ -338,6 +349,12 @@ def build_report(
                     produced_by=produced_by,
                     produced_at=cut_off,
                     on=min(term.ends_on, today),
+                    figures={
+                        pk: targeting.school_figures(
+                            by_pk[pk], term, today=today, la=la, by_school=by_school
+                        )
+                        for pk in chunk
+                    },
                 )
                 for chunk in _chunks(ids, size)
             ]

@@ -16,11 +16,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from attendance.models import PupilAttendance
+from attendance.models import AttendanceRecord, PupilAttendance
 from audit.models import AccessLogEntry
 from cases.models import TimelineEntry
 from early_help_plans.models import EarlyHelpPlan, PlanChild
-from reports import targeting
+from reports import measures, targeting
 from reports.models import MeetingAction, TargetingMeeting
 from schools.models import Enrolment, Term
 from tests.factories import (
@@ -124,31 +124,72 @@ def pdf_text(client, url, tmp_path):
 # The school's figures against the LA's ----------------------------------------------------------
 
 
-def test_the_schools_figures_and_the_las_are_counted_from_stored_figures(school_a, school_b):
+def sessions(pupil, school, possible, attended, *, start=datetime.date(2025, 11, 3)):
+    """A week's imported record (3 to 7 November 2025 unless said)."""
+    return AttendanceRecord.objects.create(
+        pupil=pupil,
+        school=school,
+        period_start=start,
+        period_end=start + datetime.timedelta(days=4),
+        possible_sessions=possible,
+        attended_sessions=attended,
+        authorised_absence=0,
+        unauthorised_absence=possible - attended,
+    )
+
+
+def test_the_schools_figures_and_the_las_are_the_termly_reports_measures(
+    school_a, school_b, autumn, summer
+):
     # School A: 300 possible sessions, 220 attended; 2 of 3 pupils persistently absent, 1 severely.
-    figures(pupil_at(school_a, "Severe"), possible=100, attended=40)
-    figures(pupil_at(school_a, "Persistent"), possible=100, attended=85)
-    figures(pupil_at(school_a, "Fine"), possible=100, attended=95)
+    sessions(pupil_at(school_a, "Severe"), school_a, 100, 40)
+    sessions(pupil_at(school_a, "Persistent"), school_a, 100, 85)
+    sessions(pupil_at(school_a, "Fine"), school_a, 100, 95)
     # School B adds 200 possible and 190 attended, and one more pupil, not absent enough to count.
-    figures(pupil_at(school_b, "Elsewhere"), possible=200, attended=190)
-    # No possible sessions yet: on neither side. Another year: not counted.
-    figures(pupil_at(school_a, "New"), possible=0, attended=0)
-    figures(pupil_at(school_a, "Lastyear"), possible=100, attended=10, year=2024)
+    sessions(pupil_at(school_b, "Elsewhere"), school_b, 200, 190)
+    # A pupil who moved from A to B counts at A for their sessions there only (8 of 10 missed:
+    # severe there), at B for theirs (fine), and LA-wide once on all of them (28 of 50: 44%).
+    mover = pupil_at(school_b, "Mover")
+    sessions(mover, school_a, 10, 2, start=datetime.date(2025, 9, 8))
+    sessions(mover, school_b, 40, 26)
+    # Last year's sessions are not this year's.
+    sessions(pupil_at(school_a, "Lastyear"), school_a, 100, 10, start=datetime.date(2025, 5, 5))
 
-    overall, persistent, severe = targeting.school_figures(school_a, 2025)
+    overall, persistent, severe = targeting.school_figures(school_a, autumn, today=TODAY)
 
-    assert (overall.school.numerator, overall.school.denominator) == (80, 300)
-    assert (overall.la.numerator, overall.la.denominator) == (90, 500)
-    assert (overall.school.percent, overall.la.percent) == (Decimal("26.7"), Decimal("18.0"))
-    assert (persistent.school.numerator, persistent.school.denominator) == (2, 3)
-    assert (persistent.la.numerator, persistent.la.denominator) == (2, 4)
-    assert (severe.school.numerator, severe.school.denominator) == (1, 3)
-    assert (severe.la.numerator, severe.la.denominator) == (1, 4)
+    assert (overall.school.numerator, overall.school.denominator) == (88, 310)
+    assert (overall.la.numerator, overall.la.denominator) == (112, 550)
+    assert (overall.school.percent, overall.la.percent) == (Decimal("28.4"), Decimal("20.4"))
+    assert (persistent.school.numerator, persistent.school.denominator) == (3, 4)
+    assert (persistent.la.numerator, persistent.la.denominator) == (3, 5)
+    assert (severe.school.numerator, severe.school.denominator) == (2, 4)
+    assert (severe.la.numerator, severe.la.denominator) == (1, 5)
     assert severe.school_is_higher
+    # The same figures as the termly report's own, for the school and LA-wide.
+    year = measures.compute(autumn, schools=[school_a.pk], today=TODAY).get(
+        "severe_absence", "2025-26"
+    )
+    assert (year.numerator, year.denominator) == (2, 4)
 
 
-def test_a_school_with_no_figures_yet_shows_no_rate(school_a):
-    overall, _, _ = targeting.school_figures(school_a, 2025)
+def test_the_termly_reports_packs_read_the_figures_it_computed(school_a, school_b, autumn):
+    sessions(pupil_at(school_a, "Severe"), school_a, 100, 40)
+    sessions(pupil_at(school_b, "Elsewhere"), school_b, 200, 190)
+    by_school = measures.compute(autumn, breakdown="school", today=TODAY)
+
+    with CaptureQueriesContext(connection) as queries:
+        overall, _, severe = targeting.school_figures(
+            school_a, autumn, today=TODAY, la=by_school, by_school=by_school
+        )
+
+    assert len(queries) == 0
+    assert (overall.school.numerator, overall.school.denominator) == (60, 100)
+    assert (overall.la.numerator, overall.la.denominator) == (70, 300)
+    assert (severe.school.numerator, severe.la.numerator) == (1, 1)
+
+
+def test_a_school_with_no_figures_yet_shows_no_rate(school_a, autumn):
+    overall, _, _ = targeting.school_figures(school_a, autumn, today=TODAY)
 
     assert overall.school.percent is None
 
