@@ -506,7 +506,7 @@ def _email_link(report: TermlyReport, recipients: Sequence[User]) -> None:
     """One email each: the report's term, version and link; never a pupil's name."""
     context = {
         "report": report,
-        "link": getattr(settings, "SITE_URL", "").rstrip("/") + report.get_absolute_url(),
+        "link": settings.SITE_URL + report.get_absolute_url(),
         "generated_by": report.generated_by.full_name if report.generated_by else None,
     }
     subject = " ".join(render_to_string("reports/termly/email_subject.txt", context).split())

@@ -23,6 +23,7 @@ from celery import Celery
 from celery.contrib.testing.app import setup_default_app
 from celery.contrib.testing.worker import start_worker
 from django.apps import apps
+from django.conf import settings
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
@@ -389,7 +390,8 @@ def test_a_manager_generates_a_report_now_and_is_emailed_its_link(world, manager
     report = TermlyReport.objects.get()
     assert (report.scope, report.version, report.generated_by) == ("la", 1, manager)
     assert [message.to for message in mail.outbox] == [[manager.email]]
-    assert f"/reports/termly/{report.pk}/" in mail.outbox[0].body
+    assert f"{settings.SITE_URL}/reports/termly/{report.pk}/\n" in mail.outbox[0].body
+    assert settings.SITE_URL.startswith("http")
 
 
 # The scheduled job -------------------------------------------------------------------------------
@@ -417,7 +419,7 @@ def test_the_daily_job_makes_the_report_once_after_the_last_day_and_emails_manag
     assert (report.version, report.generated_by) == (1, None)
     assert sorted(message.to[0] for message in mail.outbox) == sorted(m.email for m in managers)
     for message in mail.outbox:
-        assert f"/reports/termly/{report.pk}/" in message.body
+        assert f"{settings.SITE_URL}/reports/termly/{report.pk}/\n" in message.body
         assert not any(family in message.body for family in SEVERE_AT_A)
 
 
