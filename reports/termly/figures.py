@@ -2,8 +2,9 @@
 
 What leaves the service (PDF, CSV) is suppressed (reports.md, "Small numbers"): a count of 1 to
 REPORT_SUPPRESS_BELOW - 1 for a school or a pupil characteristic is shown as "<6" and any rate
-made from it as "[c]". LA-wide figures, phases, link co-ordinators' schools and LA-wide splits are
-not. The stored figures are unsuppressed: they are the service's own record, shown on screen.
+made from it as "[c]"; so is one for a phase or a link co-ordinator's schools when that group is a
+single school. LA-wide figures, other phases and link co-ordinators' groups and LA-wide splits
+are not. The stored figures are unsuppressed: they are the service's own record, shown on screen.
 Nothing here writes; the layout queries nothing.
 """
 
@@ -107,9 +108,28 @@ def _plain(value: Decimal | str | None) -> str:
     return "" if value is None else str(value)
 
 
-def is_subject(row: Row, *, school_scope: bool) -> bool:
-    """Whether the row is a figure for a school or a characteristic (every row of a school's)."""
-    return school_scope or row.breakdown in SUBJECT_BREAKDOWNS
+# Breakdowns whose buckets are groups of schools: one holding a single school is that school.
+SCHOOL_GROUPS = ("phase", "link_coordinator")
+
+
+def lone_schools(figures: Figures) -> frozenset[tuple[str, str]]:
+    """The (breakdown, key) of each phase or link co-ordinator's group of one open school, from
+    the figures' own count of schools in each: its figures are that school's."""
+    return frozenset(
+        (row.breakdown, row.key)
+        for row in figures.rows
+        if row.measure == "schools_in_scope"
+        and row.breakdown in SCHOOL_GROUPS
+        and row.numerator == 1
+    )
+
+
+def is_subject(
+    row: Row, *, school_scope: bool, lone: frozenset[tuple[str, str]] = frozenset()
+) -> bool:
+    """Whether the row is a figure for a school or a characteristic (every row of a school's),
+    counting a group of one school (see lone_schools) as that school."""
+    return school_scope or row.breakdown in SUBJECT_BREAKDOWNS or (row.breakdown, row.key) in lone
 
 
 def shown(row: Row, *, subject: bool, pupils: Decimal | None = None) -> Shown:
@@ -161,8 +181,9 @@ def _csv_cell(value: str) -> str:
 
 
 def csv_rows(figures: Figures, *, school_scope: bool) -> Iterator[tuple[str, ...]]:
+    lone = lone_schools(figures)
     for row in figures.rows:
-        subject = is_subject(row, school_scope=school_scope)
+        subject = is_subject(row, school_scope=school_scope, lone=lone)
         out = shown(row, subject=subject, pupils=pupils_behind(figures, row))
         yield (
             row.measure,
@@ -209,10 +230,11 @@ class View:
         self.figures = figures
         self.suppress = suppress
         self.school_scope = school_scope
+        self.lone = lone_schools(figures) if suppress else frozenset()
 
     def shown(self, row: Row) -> Shown | None:
         """The row as it leaves the service, or None if nothing in it is withheld."""
-        if not self.suppress or not is_subject(row, school_scope=self.school_scope):
+        if not self.suppress or not is_subject(row, school_scope=self.school_scope, lone=self.lone):
             return None
         out = shown(row, subject=True, pupils=pupils_behind(self.figures, row))
         return out if out.suppressed else None

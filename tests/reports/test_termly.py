@@ -35,7 +35,7 @@ from audit.models import AccessLogEntry
 from reports import termly
 from reports.models import Target, TermlyReport
 from reports.tasks import generate_termly_report_task, scheduled_termly_report_task
-from tests.factories import PupilFactory, TermFactory, UserFactory
+from tests.factories import PupilFactory, SchoolFactory, TermFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -157,6 +157,33 @@ def test_the_csv_has_a_row_per_measure_breakdown_and_period(world, manager):
 
 
 # Small numbers -----------------------------------------------------------------------------------
+
+
+def test_a_phase_of_one_school_is_withheld_as_that_school_is(world, manager):
+    rows = csv_rows(generate(world, by=manager))
+
+    # Amberfield is the only primary school: the primary phase's 3 of 13 would name it.
+    assert ["severe_absence", "phase", "Primary", AUTUMN, "<6", "13", "[c]"] in rows
+
+
+def test_a_phase_of_two_schools_is_not_withheld(world, manager):
+    other = SchoolFactory(name="Cherrytree Primary School", phase="primary")
+    for _ in range(2):
+        attended(PupilFactory(current_school=other), other, 100, 40)
+
+    rows = csv_rows(generate(world, by=manager))
+
+    assert ["severe_absence", "phase", "Primary", AUTUMN, "5", "15", "33.3"] in rows
+    # Each school's own count is still withheld.
+    assert [
+        "severe_absence",
+        "school",
+        "Cherrytree Primary School",
+        AUTUMN,
+        "<6",
+        "<6",
+        "[c]",
+    ] in rows
 
 
 def test_a_count_of_three_at_a_school_is_shown_as_under_6_in_the_csv(world, manager):
