@@ -84,7 +84,7 @@ PACK_MEASURES = (
 )
 
 
-def la_figures(term: Term, today: datetime.date) -> Figures:
+def cached_la_figures(term: Term, today: datetime.date) -> Figures:
     """Every measure LA-wide for the term, kept in Redis until the data changes (as the
     dashboard's are): every school's pack compares itself with the same figures."""
     version = cache.data_version()
@@ -113,23 +113,23 @@ def school_figures(
     and the LA: the termly report's own measures (reports.measures), so a pack's figures are
     the dashboard's, the board pack's and the CSV's.
 
-    `by_school`, if given, is figures broken down by school (as the termly report computes
-    them once for every pack), and the school's are read from it; otherwise they are computed
-    for the school alone. Either way a pupil who moved counts at the school for their sessions
-    there, as everywhere in the report.
+    Figures the caller has already computed are read rather than computed again: `la`, the
+    LA's, and `by_school`, figures broken down by school (as the LA's termly report computes
+    them once for every pack). Either way a pupil who moved counts at the school for their
+    sessions there, as everywhere in the report.
     """
-    la = la or la_figures(term, today)
-    if by_school is None:
-        own, split = compute(term, schools=[school.pk], today=today), (ALL, "")
-    else:
+    if la is None:
+        la = cached_la_figures(term, today)
+    if by_school is not None:
         own, split = by_school, ("school", str(school.pk))
+    else:
+        own, split = compute(term, schools=[school.pk], today=today), (ALL, "")
     year = la.period("year")
-    figures = []
-    for code, label, unit in PACK_MEASURES:
-        school_row = own.get(code, year.code, *split) if year else None
-        la_row = la.get(code, year.code) if year else None
-        figures.append(Figure(label, unit, _rate(school_row), _rate(la_row)))
-    return figures
+    period = year.code if year else ""
+    return [
+        Figure(label, unit, _rate(own.get(code, period, *split)), _rate(la.get(code, period)))
+        for code, label, unit in PACK_MEASURES
+    ]
 
 
 def _rate(row: Row | None) -> Rate:

@@ -316,12 +316,9 @@ def build_report(
         today = timezone.localdate(cut_off)
         figures = school_figures(term, school, today) if school else la_figures(term, today)
         la = compute(term, today=today) if school else figures
-        # A school's own report counts it alone; its pack reads the same rows as a breakdown.
-        by_school = (
-            compute(term, schools=[school.pk], breakdown="school", today=today)
-            if school
-            else figures
-        )
+        # The LA's report (the one with packs) breaks its figures down by school: each pack
+        # reads its school's from them.
+        by_school = None if school else figures
         schools = _schools(school)
         snapshot = Snapshot(
             scope=TermlyReport.Scope.SCHOOL if school else TermlyReport.Scope.LA,

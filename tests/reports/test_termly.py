@@ -327,6 +327,16 @@ def test_the_las_report_stores_a_pack_for_each_school_naming_its_pupils(world, m
     assert all(family in text for family in SEVERE_AT_A)
 
 
+def test_a_stored_pack_sets_the_schools_measures_against_the_las(world, manager):
+    report = generate(world, by=manager)
+
+    pack = next(p for p in report.figures["packs"] if p["name"] == "Amberfield Primary School")
+    text = " ".join(" ".join(pdf_pages(Path(report.pdf.storage.path(pack["file"])))).split())
+    # Severely absent: 3 of Amberfield's 13 pupils; 11 of the LA's 21.
+    assert "Severe absence (50% or more of sessions missed) 23.1% 52.4%" in text
+    assert "3 of 13 pupils 11 of 21 pupils" in text
+
+
 def test_a_link_coordinator_downloads_their_schools_pack_and_its_pupils_are_logged(
     world, manager, link_coordinator, client, school_a, school_b
 ):
