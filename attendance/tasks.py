@@ -4,6 +4,7 @@ from celery import shared_task
 
 from attendance.imports.run import run_import
 from attendance.models import AttendanceImport
+from reports import summary
 
 
 @shared_task(acks_late=True)
@@ -13,6 +14,9 @@ def run_attendance_import(import_id: int) -> str:
     path = Path(record.stored_file)
     run_import(record, path)
     record.refresh_from_db()
+    if record.status == AttendanceImport.Status.IMPORTED:
+        # The dashboards' attendance summaries, now rather than on the next page view.
+        summary.refresh_stale()
     if record.status != AttendanceImport.Status.CHECKED:
         path.unlink(missing_ok=True)
         AttendanceImport.objects.filter(stored_file=str(path)).update(stored_file="")

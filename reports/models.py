@@ -174,3 +174,101 @@ class MeetingAction(models.Model):
 
 
 track_history()(MeetingAction)
+
+
+# Attendance summaries ----------------------------------------------------------------------------
+# Derived from attendance records by reports/summary.py, so that the LA-wide figures read a row per
+# school instead of aggregating every pupil's sessions. Not audited: they hold no one's data that
+# the records do not, and are rebuilt from them at will.
+
+
+class AttendanceSummary(models.Model):
+    """Measures 1–4 of one school's pupils for a year's terms, over the pupils who attended no
+    other school that year (those who did are kept in AttendanceDetail and counted from there).
+
+    `terms` is a set of the year's terms as bits (autumn 1, spring 2, summer 4): a term's own, or
+    the year to date. `characteristic` is "" for every pupil, or one of CHARACTERISTICS.
+    """
+
+    start_year = models.PositiveSmallIntegerField()
+    school = models.ForeignKey(
+        School, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    terms = models.PositiveSmallIntegerField()
+    characteristic = models.CharField(max_length=40, blank=True)
+    recorded = models.IntegerField(help_text="Pupils with any record in these terms")
+    pupils = models.IntegerField(help_text="Pupils with possible sessions")
+    absent = models.BigIntegerField()
+    possible = models.BigIntegerField()
+    persistent = models.IntegerField()
+    severe = models.IntegerField()
+    suspensions = models.BigIntegerField()
+    suspended = models.IntegerField(help_text="Pupils whose records carried suspensions")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["start_year", "terms", "characteristic", "school"],
+                name="one_attendance_summary",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.start_year} terms {self.terms} {self.characteristic}"
+
+
+class AttendanceDetail(models.Model):
+    """A pupil's sessions at a school in one term, for the pupils the summaries cannot stand for:
+    those at more than one school in the year (`mover`), and those whose own figures a measure
+    needs (severely absent by some term's end, or with C2 sessions)."""
+
+    start_year = models.PositiveSmallIntegerField()
+    term = models.PositiveSmallIntegerField(help_text="0 autumn, 1 spring, 2 summer")
+    pupil = models.ForeignKey(
+        Pupil, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    mover = models.BooleanField()
+    possible = models.IntegerField()
+    attended = models.IntegerField()
+    suspensions = models.IntegerField(null=True)
+    suspension_records = models.IntegerField()
+    c2 = models.IntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["start_year", "pupil"], name="attendance_detail_pupil"),
+            models.Index(fields=["start_year", "school"], name="attendance_detail_school"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pupil_id} at {self.school_id}, {self.start_year} term {self.term}"
+
+
+class AttendanceSummaryYear(models.Model):
+    """What a year's summaries were built with: if any of it differs now, they are rebuilt."""
+
+    start_year = models.PositiveSmallIntegerField(primary_key=True)
+    built_with = models.JSONField()
+    built_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return str(self.start_year)
+
+
+class AttendanceSummaryStale(models.Model):
+    """A school's summaries for a year that no longer match its records: written by database
+    triggers on attendance records and pupils' characteristics, cleared by refreshing them."""
+
+    start_year = models.PositiveSmallIntegerField()
+    school_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["start_year", "school_id"], name="one_stale_summary")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id} {self.start_year}"

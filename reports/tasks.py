@@ -7,7 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from accounts.models import User
-from reports import termly
+from reports import summary, termly
 from schools.models import School, Term
 
 
@@ -25,3 +25,10 @@ def scheduled_termly_report_task() -> int | None:
     """Daily: after a term's last day, its LA report once, and a link to every manager."""
     report = termly.generate_scheduled_report(timezone.localdate())
     return report.pk if report is not None else None
+
+
+@shared_task
+def refresh_attendance_summaries_task() -> list[int]:
+    """After an import: the attendance summaries of the years it changed, so that the next page
+    view finds them up to date."""
+    return summary.refresh_stale()

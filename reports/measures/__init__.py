@@ -158,13 +158,7 @@ def periods_for(
     windows: list[sql.Window] = []
 
     def window(start_year: int, i: int) -> sql.Window:
-        year_terms = by_year[start_year]
-        lo = (
-            datetime.date(start_year, 9, 1) if i == 0 else year_terms[i - 1].ends_on
-        ) + datetime.timedelta(days=0 if i == 0 else 1)
-        last = i == len(year_terms) - 1
-        hi = datetime.date(start_year + 1, 8, 31) if last else year_terms[i].ends_on
-        return sql.Window(start_year, i, lo, hi)
+        return sql.year_windows(start_year, [t.ends_on for t in by_year[start_year]])[i]
 
     for i, each in enumerate(this[: ord_ + 1]):
         w = window(year, i)
@@ -461,14 +455,23 @@ def compute(
     filters: Filters | None = None,
     breakdown: str = "",
     today: datetime.date | None = None,
+    from_summaries: bool = True,
 ) -> Figures:
     """Every measure for the term (and the periods around it), for the given schools (None:
-    LA-wide, including pupils at no school), filtered and broken down."""
+    LA-wide, including pupils at no school), filtered and broken down.
+
+    Measures 1–4 come from the stored attendance summaries (reports.summary), brought up to date
+    first; `from_summaries=False` reads every pupil's records instead, as a check on them."""
     filters = filters or Filters()
     spec, periods = _spec(term, schools=schools, filters=filters, breakdown=breakdown, today=today)
+    summarised = False
+    if from_summaries and sql.can_summarise(spec):
+        from reports import summary  # noqa: PLC0415 - it reads this package's SQL
+
+        summarised = summary.ensure_fresh([w.start_year for w in spec.windows])
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql.SESSION)
-        cursor.execute(sql.statement(spec), sql.params(spec))
+        cursor.execute(sql.statement(spec, summary=summarised), sql.params(spec))
         raw = list(cursor.fetchall())
     raw = [(m, periods[i].code, *rest) for m, i, *rest in raw]
     cells = _assemble(raw, spec, periods)

@@ -25,6 +25,7 @@ The statement's building blocks:
 
 import dataclasses
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from reports.measures.definitions import ATTENDANCE_MEASURES, BY_CODE, CHARACTERISTICS
@@ -32,6 +33,7 @@ from reports.measures.definitions import ATTENDANCE_MEASURES, BY_CODE, CHARACTER
 YEAR_KINDS = "('year', 'last_year')"
 PRIMARY_YEARS = "('N1', 'N2', 'R', '1', '2', '3', '4', '5', '6')"
 SECONDARY_YEARS = "('7', '8', '9', '10', '11', '12', '13', '14')"
+ONE_DAY = datetime.timedelta(days=1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +46,17 @@ class Window:
     ord: int  # the term's place in its year: 0 autumn, 1 spring, 2 summer
     lo: datetime.date
     hi: datetime.date
+
+
+def year_windows(start_year: int, term_ends: list[datetime.date]) -> list[Window]:
+    """The windows of a year's terms, given each term's last day in order."""
+    windows = []
+    for i, ends_on in enumerate(term_ends):
+        lo = datetime.date(start_year, 9, 1) if i == 0 else term_ends[i - 1] + ONE_DAY
+        last = i == len(term_ends) - 1
+        windows.append(Window(start_year, i, lo, datetime.date(start_year + 1, 8, 31) if last
+                              else ends_on))  # fmt: skip
+    return windows
 
 
 @dataclasses.dataclass(frozen=True)
@@ -84,6 +97,8 @@ def params(spec: Spec) -> dict[str, Any]:
         "first_day": min(w.lo for w in spec.windows),
         "last_day": max(w.hi for w in spec.windows),
         "schools": list(spec.schools or ()),
+        "characteristic": spec.characteristic,
+        "years": sorted({w.start_year for w in spec.windows}),
         "today": spec.today,
         "persistent": spec.persistent,
         "severe": spec.severe,
@@ -126,6 +141,15 @@ def school_at(pupil: str, day: str) -> str:
          ORDER BY (e.ended_on IS NULL OR e.ended_on >= {day}) DESC, e.started_on DESC, e.id DESC
          LIMIT 1),
         (SELECT cp.current_school_id FROM schools_pupil cp WHERE cp.id = {pupil}))"""
+
+
+def school_at_for(spec: Spec) -> "Callable[[str, str], str]":
+    """school_at, where a count needs to know the school: for schools in scope, or a breakdown
+    by school (phase, link co-ordinator). LA-wide the school is never read, and finding it is
+    most of the cost of counting cases and plans: it is left NULL."""
+    if spec.schools is not None or spec.breakdown in ("phase", "school", "link_coordinator"):
+        return school_at
+    return lambda pupil, day: "NULL::bigint"
 
 
 def _bucket(spec: Spec, dim: str) -> tuple[str, str, str]:
@@ -315,6 +339,48 @@ def base_ctes(spec: Spec) -> list[tuple[str, str]]:
     ]
 
 
+def summary_base_ctes(spec: Spec) -> list[tuple[str, str]]:
+    """As base_ctes, but recs holds only the pupils kept in detail (reports.summary): movers,
+    and pupils severely absent by some term's end or with C2 sessions; mrecs only the movers."""
+    cols = columns(spec)
+    window = " ".join(
+        f"WHEN r.start_year = {w.start_year} AND r.term = {w.ord} THEN {i}"
+        for i, w in enumerate(spec.windows)
+    )
+
+    def wide(only: str) -> str:
+        return ",\n                ".join(
+            f"sum(r.possible) FILTER (WHERE r.win IN {ws}{only})::int AS poss_{k}, "
+            f"sum(r.attended) FILTER (WHERE r.win IN {ws}{only})::int AS att_{k}, "
+            f"sum(r.suspensions) FILTER (WHERE r.win IN {ws}{only})::int AS susp_{k}, "
+            f"sum(r.suspension_records) FILTER (WHERE r.win IN {ws}{only})::int AS srec_{k}, "
+            f"sum(r.c2) FILTER (WHERE r.win IN {ws}{only})::int AS c2_{k}"
+            for k, ws in ((k, f"({', '.join(map(str, ws))})") for k, ws in enumerate(cols.sets))
+        )
+
+    return [
+        base_ctes(spec)[0],
+        (
+            "detail",
+            f"""SELECT r.*, CASE {window} END AS win
+            FROM reports_attendancedetail r
+            WHERE r.start_year = ANY(%(years)s) {_pupils_in_scope(spec)}""",
+        ),
+        (
+            "recs",
+            f"""SELECT r.pupil_id, r.school_id, {wide("")}
+            FROM detail r WHERE r.win IS NOT NULL GROUP BY 1, 2""",
+        ),
+        (
+            "mrecs",
+            f"""SELECT r.pupil_id, r.school_id, {wide(" AND r.mover")}
+            FROM detail r WHERE r.win IS NOT NULL AND r.mover GROUP BY 1, 2""",
+        ),
+        ("pupil_sums", f"SELECT pupil_id, {_sums(cols)} FROM recs GROUP BY pupil_id"),
+        ("mpupil_sums", f"SELECT pupil_id, {_sums(cols)} FROM mrecs GROUP BY pupil_id"),
+    ]
+
+
 def _attendance_aggregates(spec: Spec, cols: Columns) -> str:
     parts = []
     for i, k in enumerate(cols.own):
@@ -331,18 +397,22 @@ def _attendance_aggregates(spec: Spec, cols: Columns) -> str:
     return ",\n                ".join(parts)
 
 
-def attendance_ctes(spec: Spec) -> list[tuple[str, str]]:
+def attendance_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]:
     """Measures 1–4 per bucket, each pupil judged on their sessions within the bucket: a pupil
-    who moved school at each school on their sessions there, and LA-wide on all of them."""
+    who moved school at each school on their sessions there, and LA-wide on all of them.
+
+    With `summary`, the pupils judged here are only the movers (mrecs); every other pupil's
+    counts are added from the stored summaries (summary_ctes)."""
     cols = columns(spec)
     aggregates = _attendance_aggregates(spec, cols)
     in_scope = school_ok(spec, "r.school_id")
+    recs, pupil_sums = ("mrecs", "mpupil_sums") if summary else ("recs", "pupil_sums")
     ctes = [
         (
             "att_pupil",
-            "SELECT * FROM pupil_sums"
+            f"SELECT * FROM {pupil_sums}"
             if spec.schools is None
-            else f"SELECT pupil_id, {_sums(cols)} FROM recs r WHERE {in_scope} GROUP BY pupil_id",
+            else f"SELECT pupil_id, {_sums(cols)} FROM {recs} r WHERE {in_scope} GROUP BY pupil_id",
         )
     ]
     selects = [f"SELECT ''::text AS dim, ''::text AS bucket, {aggregates} FROM att_pupil"]
@@ -350,7 +420,7 @@ def attendance_ctes(spec: Spec) -> list[tuple[str, str]]:
     for dim in dims:
         if dim == "school":
             selects.append(
-                f"SELECT 'school', r.school_id::text, {aggregates} FROM recs r "
+                f"SELECT 'school', r.school_id::text, {aggregates} FROM {recs} r "
                 f"WHERE {in_scope} GROUP BY r.school_id"
             )
         elif dim == "characteristic":
@@ -364,14 +434,104 @@ def attendance_ctes(spec: Spec) -> list[tuple[str, str]]:
             ctes.append(
                 (
                     f"att_{dim}",
-                    f"SELECT x.pupil_id, {value} AS bucket, {_sums(cols, 'x.')} FROM recs x "
+                    f"SELECT x.pupil_id, {value} AS bucket, {_sums(cols, 'x.')} FROM {recs} x "
                     f"{join} WHERE {school_ok(spec, 'x.school_id')} AND {condition} "
                     f"GROUP BY 1, 2",
                 )
             )
             selects.append(f"SELECT '{dim}', bucket, {aggregates} FROM att_{dim} GROUP BY bucket")
-    ctes.append(("att_agg", "\nUNION ALL\n".join(selects)))
-    return ctes
+    if not summary:
+        ctes.append(("att_agg", "\nUNION ALL\n".join(selects)))
+        return ctes
+    ctes.append(("att_movers", "\nUNION ALL\n".join(selects)))
+    return ctes + summary_ctes(spec, dims)
+
+
+def summary_characteristics(spec: Spec) -> str:
+    """Which rows of the summaries are read: every pupil's (''), or one characteristic's; and
+    for the characteristic breakdown, each characteristic's besides."""
+    if spec.breakdown == "characteristic":
+        return "TRUE"
+    return "s.characteristic = %(characteristic)s"
+
+
+def can_summarise(spec: Spec) -> bool:
+    """Whether the summaries can answer: not for a breakdown by characteristic within one, which
+    would need the pairs of characteristics."""
+    return not (spec.characteristic and spec.breakdown == "characteristic")
+
+
+def summary_ctes(spec: Spec, dims: list[str]) -> list[tuple[str, str]]:
+    """Measures 1–4 of the pupils who attended one school in the year, from the summaries, added
+    to the movers' per bucket (att_movers), giving att_agg."""
+    cols = columns(spec)
+    wanted = ", ".join(
+        f"({i}, {spec.periods[i].start_year}, {_terms_bits(spec, k)})"
+        for i, k in enumerate(cols.own)
+    )
+    figures = []
+    for i in range(len(spec.periods)):
+        figures += [
+            f"sum(c.absent) FILTER (WHERE c.period = {i}) AS absent_{i}",
+            f"sum(c.possible) FILTER (WHERE c.period = {i}) AS poss_{i}",
+            f"coalesce(sum(c.pupils) FILTER (WHERE c.period = {i}), 0) AS pupils_{i}",
+            f"coalesce(sum(c.persistent) FILTER (WHERE c.period = {i}), 0) AS persistent_{i}",
+            f"coalesce(sum(c.severe) FILTER (WHERE c.period = {i}), 0) AS severe_{i}",
+            f"coalesce(sum(c.suspensions) FILTER (WHERE c.period = {i}), 0) AS susp_{i}",
+            f"coalesce(sum(c.suspended) FILTER (WHERE c.period = {i}), 0) AS susp_pupils_{i}",
+        ]
+    aggregates = ",\n                ".join(figures)
+    mine = "c.characteristic = %(characteristic)s"
+    selects = [f"SELECT ''::text AS dim, ''::text AS bucket, {aggregates} FROM cube c WHERE {mine}"]
+    for dim in dims:
+        if dim == "phase":
+            selects.append(
+                f"SELECT 'phase', bs.phase, {aggregates} FROM cube c "
+                f"JOIN schools_school bs ON bs.id = c.school_id WHERE {mine} GROUP BY bs.phase"
+            )
+        elif dim == "school":
+            selects.append(
+                f"SELECT 'school', c.school_id::text, {aggregates} FROM cube c WHERE {mine} "
+                f"GROUP BY c.school_id"
+            )
+        elif dim == "link_coordinator":
+            selects.append(
+                f"SELECT 'link_coordinator', coalesce(bl.user_id::text, ''), {aggregates} "
+                f"FROM cube c LEFT JOIN schools_linkassignment bl ON bl.school_id = c.school_id "
+                f"WHERE {mine} GROUP BY 2"
+            )
+        elif dim == "characteristic":
+            selects.append(
+                f"SELECT 'characteristic', c.characteristic, {aggregates} FROM cube c "
+                f"WHERE c.characteristic <> '' GROUP BY c.characteristic"
+            )
+    columns_ = ", ".join(
+        f"sum({name}_{i}) AS {name}_{i}"
+        for i in range(len(spec.periods))
+        for name in ("absent", "poss", "pupils", "persistent", "severe", "susp", "susp_pupils")
+    )
+    return [
+        (
+            "cube",
+            f"""SELECT s.*, v.period
+            FROM (VALUES {wanted}) AS v(period, start_year, terms)
+            JOIN reports_attendancesummary s ON s.start_year = v.start_year
+                AND s.terms = v.terms
+            WHERE {summary_characteristics(spec)} AND {school_ok(spec, "s.school_id")}""",
+        ),
+        ("att_summarised", "\nUNION ALL\n".join(selects)),
+        (
+            "att_agg",
+            f"""SELECT dim, bucket, {columns_} FROM (
+                SELECT * FROM att_movers UNION ALL SELECT * FROM att_summarised
+            ) AS a GROUP BY dim, bucket""",
+        ),
+    ]
+
+
+def _terms_bits(spec: Spec, k: int) -> int:
+    """Column k's windows as the summaries' set of terms."""
+    return sum(1 << spec.windows[w].ord for w in columns(spec).sets[k])
 
 
 def attendance_select(spec: Spec) -> str:
@@ -409,7 +569,10 @@ def attendance_drilldown(spec: Spec, measure: str, period: int) -> str:
 # Severity at term end and the coverage of the severely absent ----------------------------------
 
 
-def severity_ctes(spec: Spec) -> list[tuple[str, str]]:
+def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]:
+    """`sev` and `cov`. With `summary`, pupil_sums holds only the pupils kept in detail; a pupil
+    severely absent the year before and in none of it has no figures this year that could make
+    them severe, and is joined in with none."""
     cols = columns(spec)
     rows = []
     for i, p in enumerate(spec.periods):
@@ -428,6 +591,26 @@ def severity_ctes(spec: Spec) -> list[tuple[str, str]]:
     candidates = sorted(_over("", "%(severe)s", k, "x.") for k in judged)
     previous = sorted({p.start_year - 1 for p in spec.periods})
     flags = ", ".join(f"bool_or(start_year = {year}) AS severe_{year}" for year in previous)
+    sums = ", ".join(
+        f"x.{name}_{k}" for k in range(len(cols.sets)) for name in ("poss", "att", "susp", "srec",
+                                                                    "c2")
+    )  # fmt: skip
+    if summary:
+        # Only those with a record the figures count, as when every pupil's sums are read.
+        present = f"""EXISTS (SELECT 1 FROM attendance_attendancerecord r
+            WHERE r.pupil_id = pa.pupil_id AND r.period_end BETWEEN %(first_day)s AND %(last_day)s
+                AND {_window_case(spec)} IS NOT NULL {_pupils_in_scope(spec)})"""
+        source = f"""SELECT coalesce(x.pupil_id, pa.pupil_id) AS pupil_id, {sums},
+                    {", ".join(f"pa.severe_{year}" for year in previous)},
+                    pa.pupil_id IS NOT NULL AS was_severe_last_year
+                FROM pupil_sums x
+                FULL JOIN (SELECT * FROM previous_severe pa WHERE {present}) pa
+                    ON pa.pupil_id = x.pupil_id"""
+    else:
+        source = f"""SELECT x.*, {", ".join(f"pa.severe_{year}" for year in previous)},
+                    pa.pupil_id IS NOT NULL AS was_severe_last_year
+                FROM pupil_sums x
+                LEFT JOIN previous_severe pa ON pa.pupil_id = x.pupil_id"""
     return [
         (
             "previous_severe",
@@ -440,14 +623,11 @@ def severity_ctes(spec: Spec) -> list[tuple[str, str]]:
             # and counted at their school that day: the school that holds the case.
             "sev",
             f"""SELECT v.period, x.pupil_id, p.as_of, v.in_poss, v.in_att, v.severe,
-                v.was_severe, {school_at("x.pupil_id", "p.as_of")} AS school_id
+                v.was_severe, {school_at_for(spec)("x.pupil_id", "p.as_of")} AS school_id
             FROM (
                 -- Only pupils severe at some period's end, or before it, are unpivoted.
-                SELECT x.*, {", ".join(f"pa.severe_{year}" for year in previous)},
-                    pa.pupil_id IS NOT NULL AS was_severe_last_year
-                FROM pupil_sums x
-                LEFT JOIN previous_severe pa ON pa.pupil_id = x.pupil_id
-                WHERE pa.pupil_id IS NOT NULL OR {" OR ".join(candidates)}
+                SELECT x.* FROM ({source}) AS x
+                WHERE x.was_severe_last_year OR {" OR ".join(candidates)}
             ) AS x
             CROSS JOIN LATERAL (VALUES
                 {", ".join(rows)}
@@ -497,7 +677,8 @@ def severity_ctes(spec: Spec) -> list[tuple[str, str]]:
     ]
 
 
-SEVERITY_SETS = f"""
+def severity_sets(at: Callable[[str, str], str]) -> str:
+    return f"""
 SELECT s.period, m.measure, ''::text AS dim, ''::text AS val, 'u' || s.pupil_id AS unit,
     s.pupil_id, s.school_id
 FROM sev s JOIN schools_pupil pu ON pu.id = s.pupil_id
@@ -532,9 +713,10 @@ FROM cov c CROSS JOIN LATERAL (
 # Cases ----------------------------------------------------------------------------------------
 
 _CASE_OPEN = "c.opened_on <= p.as_of AND (c.closed_on IS NULL OR c.closed_on > p.as_of)"
-CASE_SETS = f"""
+def case_sets(at: Callable[[str, str], str]) -> str:
+    return f"""
 SELECT p.code, m.measure, m.dim, m.val, 'c' || c.id, c.pupil_id,
-    {school_at("c.pupil_id", "p.as_of")}
+    {at("c.pupil_id", "p.as_of")}
 FROM cases_case c
 JOIN periods p ON c.opened_on <= p.hi AND (c.closed_on IS NULL OR c.closed_on >= p.lo)
 CROSS JOIN LATERAL (
@@ -550,7 +732,7 @@ CROSS JOIN LATERAL (
 ) AS m(measure, dim, val)
 UNION ALL
 SELECT p.code, CASE te.kind WHEN 'stepped_up' THEN 'step_ups' ELSE 'step_downs' END, '', '',
-    't' || te.id, c.pupil_id, {school_at("c.pupil_id", "p.as_of")}
+    't' || te.id, c.pupil_id, {at("c.pupil_id", "p.as_of")}
 FROM cases_timelineentry te
 JOIN cases_case c ON c.id = te.case_id
 JOIN periods p ON te.occurred_on BETWEEN p.lo AND p.hi
@@ -561,6 +743,7 @@ WHERE te.kind IN ('stepped_up', 'stepped_down')"""
 
 
 def plan_ctes(spec: Spec) -> list[tuple[str, str]]:
+    at = school_at_for(spec)
     return [
         (
             # One row per child who is a pupil (a plan covers the family's children), or one
@@ -576,7 +759,7 @@ def plan_ctes(spec: Spec) -> list[tuple[str, str]]:
         (
             "plan_periods",
             f"""SELECT pr.*, p.code AS period, p.lo, p.hi, p.as_of,
-                {school_at("pr.pupil_id", "p.as_of")} AS school_id,
+                {at("pr.pupil_id", "p.as_of")} AS school_id,
                 pr.agreed_on <= p.as_of AND (pr.closed_on IS NULL OR pr.closed_on > p.as_of)
                     AS active,
                 pr.closed_on BETWEEN p.lo AND p.hi AS closed_in,
@@ -605,7 +788,8 @@ def plan_ctes(spec: Spec) -> list[tuple[str, str]]:
 
 
 _IMPACT = "pp.closed_in AND pp.attendance_before IS NOT NULL AND pp.attendance_at_close IS NOT NULL"
-PLAN_SETS = f"""
+def plan_sets(at: Callable[[str, str], str]) -> str:
+    return f"""
 SELECT pp.period, m.measure, m.dim, m.val, 'p' || pp.id, pp.pupil_id, pp.school_id
 FROM plan_periods pp CROSS JOIN LATERAL (
     SELECT 'plans_active', '', '' WHERE pp.active
@@ -628,13 +812,13 @@ FROM plan_periods pp CROSS JOIN LATERAL (
 ) AS m(measure, dim, val)
 UNION ALL
 SELECT p.code, 'plan_lead_changes', '', '', 'r' || r.id, pr.pupil_id,
-    {school_at("pr.pupil_id", "p.as_of")}
+    {at("pr.pupil_id", "p.as_of")}
 FROM early_help_plans_review r
 JOIN plan_rows pr ON pr.id = r.plan_id
 JOIN periods p ON r.lead_changed_on BETWEEN p.lo AND p.hi
 UNION ALL
 SELECT p.code, m.measure, '', '', 'd' || rb.plan_id || ':' || rb.base, pr.pupil_id,
-    {school_at("pr.pupil_id", "p.as_of")}
+    {at("pr.pupil_id", "p.as_of")}
 FROM review_bases rb
 JOIN periods p ON rb.due BETWEEN p.lo AND p.hi
 JOIN plan_rows pr ON pr.id = rb.plan_id
@@ -647,7 +831,7 @@ WHERE (rb.next_held IS NOT NULL OR rb.due < %(today)s)
     AND (rb.next_held IS NOT NULL OR rb.closed_on IS NULL OR rb.closed_on > rb.due)
 UNION ALL
 SELECT p.code, 'readiness', m.dim, m.val, 'a' || ai.id, pr.pupil_id,
-    {school_at("pr.pupil_id", "p.as_of")}
+    {at("pr.pupil_id", "p.as_of")}
 FROM early_help_plans_actionitem ai
 JOIN plan_rows pr ON pr.id = ai.plan_id
 JOIN periods p ON pr.agreed_on <= p.as_of AND (pr.closed_on IS NULL OR pr.closed_on > p.as_of)
@@ -655,14 +839,15 @@ CROSS JOIN LATERAL (VALUES ('', ''), ('readiness', ai.readiness::text)) AS m(dim
 WHERE ai.readiness IS NOT NULL
 UNION ALL
 SELECT p.code, 'plans_audited', m.dim, m.val, 'q' || ap.id, pc.pupil_id,
-    {school_at("pc.pupil_id", "p.as_of")}
+    {at("pc.pupil_id", "p.as_of")}
 FROM early_help_plans_auditedplan ap
 LEFT JOIN early_help_plans_planchild pc ON pc.plan_id = ap.plan_id AND pc.pupil_id IS NOT NULL
 JOIN periods p ON (ap.graded_at AT TIME ZONE %(tz)s)::date BETWEEN p.lo AND p.hi
 CROSS JOIN LATERAL (VALUES ('', ''), ('grade', ap.grade)) AS m(dim, val)
 WHERE ap.grade <> ''"""
 
-PLAN_VALS = f"""
+def plan_vals(at: Callable[[str, str], str]) -> str:
+    return f"""
 SELECT pp.period, 'days_overdue', '', '', 'p' || pp.id, pp.pupil_id, pp.school_id,
     (pp.as_of - pp.due)::numeric
 FROM plan_periods pp WHERE pp.active AND pp.due < pp.as_of
@@ -692,7 +877,8 @@ WHERE pp.active OR pp.closed_in"""
 
 _RUNNING = "t.started_on <= p.as_of AND (t.ended_on IS NULL OR t.ended_on > p.as_of)"
 _OVER_SIX_WEEKS = f"{_RUNNING} AND t.started_on <= p.as_of - 42"
-TIMETABLE_SETS = f"""
+def timetable_sets(at: Callable[[str, str], str]) -> str:
+    return f"""
 SELECT p.code, m.measure, '', '', 'u' || t.pupil_id, t.pupil_id, t.school_id
 FROM cases_reducedtimetable t
 JOIN periods p ON t.started_on <= p.hi AND (t.ended_on IS NULL OR t.ended_on >= p.lo)
@@ -726,18 +912,36 @@ WHERE v.c2 > 0 AND NOT EXISTS (
 # Schools ----------------------------------------------------------------------------------------
 
 
-def school_sets(spec: Spec) -> str:
+def school_sets(spec: Spec, *, summary: bool = False) -> str:
     """Open schools, and those with no attendance record in the period."""
     cols = columns(spec)
     has = ", ".join(f"bool_or(poss_{k} IS NOT NULL) AS has_{k}" for k in range(len(cols.sets)))
     which = " ".join(f"WHEN {i} THEN d.has_{k}" for i, k in enumerate(cols.own))
+    recorded = "recs"
+    if summary:
+        own = sorted(set(cols.own))
+        recorded = f"""(
+            SELECT school_id, {", ".join(f"poss_{k}" for k in own)} FROM mrecs
+            UNION ALL
+            SELECT s.school_id, {
+            ", ".join(
+                f"CASE WHEN s.start_year = {spec.windows[cols.sets[k][0]].start_year} "
+                f"AND s.terms = {_terms_bits(spec, k)} THEN 0 END"
+                for k in own
+            )
+        }
+            FROM reports_attendancesummary s
+            WHERE s.characteristic = %(characteristic)s AND s.start_year = ANY(%(years)s)
+        )"""
+        has = ", ".join(f"bool_or(poss_{k} IS NOT NULL) AS has_{k}" for k in own)
     return f"""
 SELECT p.code, 'schools_in_scope', '', '', 's' || s.id, NULL::bigint, s.id
 FROM schools_school s CROSS JOIN periods p WHERE s.is_open
 UNION ALL
 SELECT p.code, 'schools_without_data', '', '', 's' || s.id, NULL::bigint, s.id
 FROM schools_school s CROSS JOIN periods p
-LEFT JOIN (SELECT school_id, {has} FROM recs GROUP BY school_id) d ON d.school_id = s.id
+LEFT JOIN (SELECT school_id, {has} FROM {recorded} AS r GROUP BY school_id) d
+    ON d.school_id = s.id
 WHERE s.is_open AND NOT coalesce(CASE p.code {which} END, false)"""
 
 
@@ -784,25 +988,30 @@ def _sets_ctes(spec: Spec, *, sets: list[str], vals: list[str]) -> list[tuple[st
     return ctes
 
 
-def statement(spec: Spec) -> str:
-    """Every measure: rows of (measure, period, dim, bucket, numerator, denominator, median)."""
+def statement(spec: Spec, *, summary: bool = False) -> str:
+    """Every measure: rows of (measure, period, dim, bucket, numerator, denominator, median).
+
+    With `summary`, measures 1–4 come from the stored attendance summaries (reports.summary),
+    which must be up to date; otherwise every pupil's records are read."""
     dims = [spec.breakdown] if spec.breakdown else []
+    summary = summary and can_summarise(spec)
+    at = school_at_for(spec)
     ctes = (
-        base_ctes(spec)
-        + attendance_ctes(spec)
-        + severity_ctes(spec)
+        (summary_base_ctes(spec) if summary else base_ctes(spec))
+        + attendance_ctes(spec, summary=summary)
+        + severity_ctes(spec, summary=summary)
         + plan_ctes(spec)
         + _sets_ctes(
             spec,
             sets=[
-                school_sets(spec),
-                SEVERITY_SETS,
-                CASE_SETS,
-                PLAN_SETS,
-                TIMETABLE_SETS,
+                school_sets(spec, summary=summary),
+                severity_sets(at),
+                case_sets(at),
+                plan_sets(at),
+                timetable_sets(at),
                 c2_sets(spec),
             ],
-            vals=[PLAN_VALS],
+            vals=[plan_vals(at)],
         )
     )
     ctes += [
@@ -828,19 +1037,20 @@ def drilldown_statement(spec: Spec, measure: str, period: int) -> str:
     """The pupils behind one count of the period: SELECTs pupil_id, given %(d_period)s,
     %(d_measure)s, and %(d_dim)s and %(d_val)s for a split ('' for none)."""
     ctes = base_ctes(spec)
+    at = school_at_for(spec)
     if measure in ATTENDANCE_MEASURES:
         return f"{_with(ctes)}\n{attendance_drilldown(spec, measure, period)}"
     part = _part_of(measure)
     if part == "severity":
         ctes += severity_ctes(spec)
-        sets = [SEVERITY_SETS]
+        sets = [severity_sets(at)]
     elif part == "plans":
         ctes += plan_ctes(spec)
-        sets = [PLAN_SETS]
+        sets = [plan_sets(at)]
     elif part == "cases":
-        sets = [CASE_SETS]
+        sets = [case_sets(at)]
     else:
-        sets = [TIMETABLE_SETS, c2_sets(spec)]
+        sets = [timetable_sets(at), c2_sets(spec)]
     ctes += _sets_ctes(spec, sets=sets, vals=[])
     return f"""{_with(ctes)}
 SELECT DISTINCT pupil_id FROM sets

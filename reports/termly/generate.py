@@ -37,7 +37,7 @@ from weasyprint import CSS, HTML, Document
 from accounts.models import User
 from cases.pdf import StaticFilesOnly, render_pdf
 from cases.pdf import _stylesheet as pdf_stylesheet
-from reports import targeting
+from reports import summary, targeting
 from reports.measures import compute
 from reports.models import Target, TermlyReport
 from reports.termly.figures import (
@@ -312,6 +312,9 @@ def build_report(
     into `out_dir`. Packs render in worker processes while this one renders the board pack."""
     workers = pack_workers() if packs else 0
     parallel = workers > 1 and not connection.in_atomic_block
+    # The snapshot is read-only: bring the attendance summaries up to date before it.
+    year = term.academic_year.start_year
+    summary.ensure_fresh([year - 1, year])
     with _read_snapshot(exported=parallel) as (cut_off, snapshot_id):
         today = timezone.localdate(cut_off)
         figures = school_figures(term, school, today) if school else la_figures(term, today)

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.models import User
 from attendance.imports.run import run_import, sha256_of
 from attendance.models import AttendanceImport, ImportProblem
+from reports import summary
 
 SHOWN_PROBLEMS = 50
 SUMMARY = (
@@ -68,6 +69,9 @@ class Command(BaseCommand):
         self._summarise(result, time.monotonic() - started)
         if result.status == AttendanceImport.Status.REFUSED:
             raise SystemExit(1)
+        if result.status == AttendanceImport.Status.IMPORTED:
+            self._show_progress("updating the dashboards' attendance summaries", {})
+            summary.refresh_stale()
 
     def _user(self, email: str | None) -> User:
         if email:
