@@ -1032,6 +1032,10 @@ def seed(
         )
     if summary.attendance:
         summary.attendance.count_figures(start_year)
+        stage("attendance summaries for the dashboards")
+        from reports import summary as attendance_summaries  # noqa: PLC0415
+
+        attendance_summaries.ensure_fresh([start_year - 1, start_year])
     summary.schools = len(schools)
     summary.open_schools = sum(s.is_open for s in schools)
     summary.logins = users[:6]

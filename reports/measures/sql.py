@@ -636,8 +636,10 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
             WHERE v.severe OR v.was_severe""",
         ),
         (
-            "cov",
-            """SELECT s.period, s.pupil_id, s.school_id, s.as_of,
+            # Cover depends only on the pupil and the day: periods ending the same day (a
+            # term and its year to date) share it.
+            "cov_at",
+            """SELECT s.pupil_id, s.as_of,
                 CASE WHEN oc.lead_professional_id IS NOT NULL AND (
                         coalesce(oc.lead_professional_since, oc.opened_on) <= s.as_of
                         OR EXISTS (SELECT 1 FROM cases_timelineentry te WHERE te.case_id = oc.id
@@ -649,7 +651,7 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
                         JOIN cases_linkcall lc ON lc.id = d.call_id
                         WHERE d.pupil_id = s.pupil_id
                             AND lc.held_on BETWEEN s.as_of - 13 AND s.as_of) AS discussed
-            FROM sev s
+            FROM (SELECT DISTINCT pupil_id, as_of FROM sev WHERE severe) s
             LEFT JOIN LATERAL (
                 SELECT c.id, c.lead_professional_id, c.lead_professional_since, c.opened_on
                 FROM cases_case c
@@ -671,7 +673,13 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
                 SELECT array_agg(DISTINCT op.kind::text) AS kinds FROM cases_otherplan op
                 WHERE op.case_id = oc.id AND op.started_on <= s.as_of
                     AND (op.ended_on IS NULL OR op.ended_on >= s.as_of)
-            ) ot ON TRUE
+            ) ot ON TRUE""",
+        ),
+        (
+            "cov",
+            """SELECT s.period, s.pupil_id, s.school_id, s.as_of, ca.lead_kind, ca.has_fehp,
+                ca.other_kinds, ca.discussed
+            FROM sev s JOIN cov_at ca ON ca.pupil_id = s.pupil_id AND ca.as_of = s.as_of
             WHERE s.severe""",
         ),
     ]
@@ -713,6 +721,8 @@ FROM cov c CROSS JOIN LATERAL (
 # Cases ----------------------------------------------------------------------------------------
 
 _CASE_OPEN = "c.opened_on <= p.as_of AND (c.closed_on IS NULL OR c.closed_on > p.as_of)"
+
+
 def case_sets(at: Callable[[str, str], str]) -> str:
     return f"""
 SELECT p.code, m.measure, m.dim, m.val, 'c' || c.id, c.pupil_id,
@@ -771,6 +781,22 @@ def plan_ctes(spec: Spec) -> list[tuple[str, str]]:
                 AND (pr.closed_on IS NULL OR pr.closed_on >= p.lo)""",
         ),
         (
+            # Each aspect's change by a day: periods ending the same day share it.
+            "aspect_changes",
+            """SELECT pa.id AS plan_id, pa.as_of, f.aspect, f.perspective,
+                (l.score - f.score)::numeric AS change
+            FROM (SELECT DISTINCT id, as_of FROM plan_periods WHERE active OR closed_in) pa
+            JOIN early_help_plans_aspectscore f ON f.plan_id = pa.id AND f.review_id IS NULL
+                AND f.score IS NOT NULL
+            CROSS JOIN LATERAL (
+                SELECT s.score FROM early_help_plans_aspectscore s
+                JOIN early_help_plans_review r ON r.id = s.review_id
+                WHERE s.plan_id = pa.id AND s.aspect = f.aspect AND s.perspective = f.perspective
+                    AND s.score IS NOT NULL AND r.held_on <= pa.as_of
+                ORDER BY r.held_on DESC, r.id DESC LIMIT 1
+            ) AS l""",
+        ),
+        (
             # Every review that fell due: 42 days after the plan was agreed and after each
             # review; the next review held after it is on time if no later than the due day.
             "review_bases",
@@ -788,6 +814,8 @@ def plan_ctes(spec: Spec) -> list[tuple[str, str]]:
 
 
 _IMPACT = "pp.closed_in AND pp.attendance_before IS NOT NULL AND pp.attendance_at_close IS NOT NULL"
+
+
 def plan_sets(at: Callable[[str, str], str]) -> str:
     return f"""
 SELECT pp.period, m.measure, m.dim, m.val, 'p' || pp.id, pp.pupil_id, pp.school_id
@@ -846,6 +874,7 @@ JOIN periods p ON (ap.graded_at AT TIME ZONE %(tz)s)::date BETWEEN p.lo AND p.hi
 CROSS JOIN LATERAL (VALUES ('', ''), ('grade', ap.grade)) AS m(dim, val)
 WHERE ap.grade <> ''"""
 
+
 def plan_vals(at: Callable[[str, str], str]) -> str:
     return f"""
 SELECT pp.period, 'days_overdue', '', '', 'p' || pp.id, pp.pupil_id, pp.school_id,
@@ -858,18 +887,9 @@ FROM plan_periods pp WHERE {_IMPACT}
 UNION ALL
 -- Each aspect's first score against its score at the latest review by the period's end, for
 -- plans active then or closed in the period.
-SELECT pp.period, 'aspect_change_' || f.perspective, 'aspect', f.aspect, 'p' || pp.id,
-    pp.pupil_id, pp.school_id, (l.score - f.score)::numeric
-FROM plan_periods pp
-JOIN early_help_plans_aspectscore f ON f.plan_id = pp.id AND f.review_id IS NULL
-    AND f.score IS NOT NULL
-CROSS JOIN LATERAL (
-    SELECT s.score FROM early_help_plans_aspectscore s
-    JOIN early_help_plans_review r ON r.id = s.review_id
-    WHERE s.plan_id = pp.id AND s.aspect = f.aspect AND s.perspective = f.perspective
-        AND s.score IS NOT NULL AND r.held_on <= pp.as_of
-    ORDER BY r.held_on DESC, r.id DESC LIMIT 1
-) AS l
+SELECT pp.period, 'aspect_change_' || a.perspective, 'aspect', a.aspect, 'p' || pp.id,
+    pp.pupil_id, pp.school_id, a.change
+FROM plan_periods pp JOIN aspect_changes a ON a.plan_id = pp.id AND a.as_of = pp.as_of
 WHERE pp.active OR pp.closed_in"""
 
 
@@ -877,6 +897,8 @@ WHERE pp.active OR pp.closed_in"""
 
 _RUNNING = "t.started_on <= p.as_of AND (t.ended_on IS NULL OR t.ended_on > p.as_of)"
 _OVER_SIX_WEEKS = f"{_RUNNING} AND t.started_on <= p.as_of - 42"
+
+
 def timetable_sets(at: Callable[[str, str], str]) -> str:
     return f"""
 SELECT p.code, m.measure, '', '', 'u' || t.pupil_id, t.pupil_id, t.school_id
@@ -956,24 +978,39 @@ SCHOOL_MEASURES = "('schools_in_scope', 'schools_without_data')"
 SESSION = "SET LOCAL jit = off; SET LOCAL work_mem = '64MB'"
 
 
+# Parts computed once whatever uses them: folded into their user, they would be computed again
+# for each of its rows.
+MATERIALIZED = ("cov_at", "aspect_changes")
+
+
 def _with(ctes: list[tuple[str, str]]) -> str:
     # PostgreSQL keeps a part used twice (recs, sev…) and folds a part used once into its user.
-    return "WITH " + ",\n".join(f"{name} AS (\n{body}\n)" for name, body in ctes)
+    return "WITH " + ",\n".join(
+        f"{name} AS {'MATERIALIZED ' if name in MATERIALIZED else ''}(\n{body}\n)"
+        for name, body in ctes
+    )
 
 
-def _sets_ctes(spec: Spec, *, sets: list[str], vals: list[str]) -> list[tuple[str, str]]:
+def _sets_ctes(
+    spec: Spec, *, sets: list[str], vals: list[str], unique: list[str] | None = None
+) -> list[tuple[str, str]]:
+    """`sets` (and `vals`) of the parts given, within scope. With `unique`, those parts' rows go
+    to `usets` instead: parts counting each unit at most once a cell (each pupil, case or school
+    once a period and measure), which are counted without sorting them for distinct units."""
     scoped = (
         f"{school_ok(spec, 'x.school_id')} "
         f"AND (x.measure IN {SCHOOL_MEASURES} OR {pupil_ok(spec, 'x.pupil_id')})"
     )
     ctes = [
         (
-            "sets",
+            name,
             "SELECT x.* FROM (\n"
-            + "\nUNION ALL\n".join(sets)
+            + "\nUNION ALL\n".join(parts)
             + "\n) AS x(period, measure, dim, val, unit, pupil_id, school_id)"
             + f"\nWHERE {scoped}",
         )
+        for name, parts in (("sets", sets), ("usets", unique or []))
+        if parts
     ]
     if vals:
         ctes.append(
@@ -1003,19 +1040,14 @@ def statement(spec: Spec, *, summary: bool = False) -> str:
         + plan_ctes(spec)
         + _sets_ctes(
             spec,
-            sets=[
-                school_sets(spec, summary=summary),
-                severity_sets(at),
-                case_sets(at),
-                plan_sets(at),
-                timetable_sets(at),
-                c2_sets(spec),
-            ],
+            sets=[plan_sets(at), timetable_sets(at), c2_sets(spec)],
+            unique=[school_sets(spec, summary=summary), severity_sets(at), case_sets(at)],
             vals=[plan_vals(at)],
         )
     )
     ctes += [
         ("sets_tagged", tagged(spec, "sets", "x.period, x.measure, x.unit", dims, "dim")),
+        ("usets_tagged", tagged(spec, "usets", "x.period, x.measure", dims, "dim")),
         (
             "vals_tagged",
             tagged(spec, "vals", "x.period, x.measure, x.unit, x.amount", dims, "dim"),
@@ -1026,6 +1058,9 @@ def statement(spec: Spec, *, summary: bool = False) -> str:
 UNION ALL
 SELECT measure, period, dim, bucket, count(DISTINCT unit)::numeric, NULL::numeric, NULL::numeric
 FROM sets_tagged GROUP BY 1, 2, 3, 4
+UNION ALL
+SELECT measure, period, dim, bucket, count(*)::numeric, NULL::numeric, NULL::numeric
+FROM usets_tagged GROUP BY 1, 2, 3, 4
 UNION ALL
 SELECT measure, period, dim, bucket, sum(amount), count(*)::numeric,
     percentile_cont(0.5) WITHIN GROUP (ORDER BY amount)::numeric
