@@ -16,7 +16,9 @@ The statement's building blocks:
 - `sev`: each pupil's year-to-date severity at the end of each period and of the term before.
 - `sets`: one row per thing counted (a pupil, case, plan, review due…) with the measure, the
   period, the pupil and the school it is counted at; every count measure is `count(DISTINCT
-  unit)` over it, and its drill-down is its pupils.
+  unit)` over it, and its drill-down is its pupils. A unit is a number: the thing's id times 16
+  plus its kind (1 pupil, 2 case, 3 timeline entry, 4 plan, 5 review, 6 review due, 7 action,
+  8 audit, 9 school), which sorts far faster than text.
 - `vals`: the same with an amount, for means and medians.
 """
 
@@ -687,7 +689,7 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
 
 def severity_sets(at: Callable[[str, str], str]) -> str:
     return f"""
-SELECT s.period, m.measure, ''::text AS dim, ''::text AS val, 'u' || s.pupil_id AS unit,
+SELECT s.period, m.measure, ''::text AS dim, ''::text AS val, s.pupil_id::bigint * 16 + 1 AS unit,
     s.pupil_id, s.school_id
 FROM sev s JOIN schools_pupil pu ON pu.id = s.pupil_id
 CROSS JOIN LATERAL (VALUES
@@ -701,7 +703,7 @@ CROSS JOIN LATERAL (VALUES
 ) AS m(measure, yes)
 WHERE m.yes
 UNION ALL
-SELECT c.period, m.measure, m.dim, m.val, 'u' || c.pupil_id, c.pupil_id, c.school_id
+SELECT c.period, m.measure, m.dim, m.val, c.pupil_id::bigint * 16 + 1, c.pupil_id, c.school_id
 FROM cov c CROSS JOIN LATERAL (
     SELECT 'with_lead', '', '' WHERE c.lead_kind IS NOT NULL
     UNION ALL SELECT 'with_lead', 'lead_professional_type', c.lead_kind
@@ -725,7 +727,7 @@ _CASE_OPEN = "c.opened_on <= p.as_of AND (c.closed_on IS NULL OR c.closed_on > p
 
 def case_sets(at: Callable[[str, str], str]) -> str:
     return f"""
-SELECT p.code, m.measure, m.dim, m.val, 'c' || c.id, c.pupil_id,
+SELECT p.code, m.measure, m.dim, m.val, c.id::bigint * 16 + 2, c.pupil_id,
     {at("c.pupil_id", "p.as_of")}
 FROM cases_case c
 JOIN periods p ON c.opened_on <= p.hi AND (c.closed_on IS NULL OR c.closed_on >= p.lo)
@@ -742,7 +744,7 @@ CROSS JOIN LATERAL (
 ) AS m(measure, dim, val)
 UNION ALL
 SELECT p.code, CASE te.kind WHEN 'stepped_up' THEN 'step_ups' ELSE 'step_downs' END, '', '',
-    't' || te.id, c.pupil_id, {at("c.pupil_id", "p.as_of")}
+    te.id::bigint * 16 + 3, c.pupil_id, {at("c.pupil_id", "p.as_of")}
 FROM cases_timelineentry te
 JOIN cases_case c ON c.id = te.case_id
 JOIN periods p ON te.occurred_on BETWEEN p.lo AND p.hi
@@ -818,7 +820,7 @@ _IMPACT = "pp.closed_in AND pp.attendance_before IS NOT NULL AND pp.attendance_a
 
 def plan_sets(at: Callable[[str, str], str]) -> str:
     return f"""
-SELECT pp.period, m.measure, m.dim, m.val, 'p' || pp.id, pp.pupil_id, pp.school_id
+SELECT pp.period, m.measure, m.dim, m.val, pp.id::bigint * 16 + 4, pp.pupil_id, pp.school_id
 FROM plan_periods pp CROSS JOIN LATERAL (
     SELECT 'plans_active', '', '' WHERE pp.active
     UNION ALL SELECT 'plans_started', '', '' WHERE pp.agreed_on BETWEEN pp.lo AND pp.hi
@@ -839,13 +841,14 @@ FROM plan_periods pp CROSS JOIN LATERAL (
             AND pp.attendance_at_close > %(attendance_line)s
 ) AS m(measure, dim, val)
 UNION ALL
-SELECT p.code, 'plan_lead_changes', '', '', 'r' || r.id, pr.pupil_id,
+SELECT p.code, 'plan_lead_changes', '', '', r.id::bigint * 16 + 5, pr.pupil_id,
     {at("pr.pupil_id", "p.as_of")}
 FROM early_help_plans_review r
 JOIN plan_rows pr ON pr.id = r.plan_id
 JOIN periods p ON r.lead_changed_on BETWEEN p.lo AND p.hi
 UNION ALL
-SELECT p.code, m.measure, '', '', 'd' || rb.plan_id || ':' || rb.base, pr.pupil_id,
+SELECT p.code, m.measure, '', '',
+    (rb.plan_id::bigint * 65536 + (rb.base - DATE '2000-01-01')) * 16 + 6, pr.pupil_id,
     {at("pr.pupil_id", "p.as_of")}
 FROM review_bases rb
 JOIN periods p ON rb.due BETWEEN p.lo AND p.hi
@@ -858,7 +861,7 @@ CROSS JOIN LATERAL (
 WHERE (rb.next_held IS NOT NULL OR rb.due < %(today)s)
     AND (rb.next_held IS NOT NULL OR rb.closed_on IS NULL OR rb.closed_on > rb.due)
 UNION ALL
-SELECT p.code, 'readiness', m.dim, m.val, 'a' || ai.id, pr.pupil_id,
+SELECT p.code, 'readiness', m.dim, m.val, ai.id::bigint * 16 + 7, pr.pupil_id,
     {at("pr.pupil_id", "p.as_of")}
 FROM early_help_plans_actionitem ai
 JOIN plan_rows pr ON pr.id = ai.plan_id
@@ -866,7 +869,7 @@ JOIN periods p ON pr.agreed_on <= p.as_of AND (pr.closed_on IS NULL OR pr.closed
 CROSS JOIN LATERAL (VALUES ('', ''), ('readiness', ai.readiness::text)) AS m(dim, val)
 WHERE ai.readiness IS NOT NULL
 UNION ALL
-SELECT p.code, 'plans_audited', m.dim, m.val, 'q' || ap.id, pc.pupil_id,
+SELECT p.code, 'plans_audited', m.dim, m.val, ap.id::bigint * 16 + 8, pc.pupil_id,
     {at("pc.pupil_id", "p.as_of")}
 FROM early_help_plans_auditedplan ap
 LEFT JOIN early_help_plans_planchild pc ON pc.plan_id = ap.plan_id AND pc.pupil_id IS NOT NULL
@@ -877,17 +880,17 @@ WHERE ap.grade <> ''"""
 
 def plan_vals(at: Callable[[str, str], str]) -> str:
     return f"""
-SELECT pp.period, 'days_overdue', '', '', 'p' || pp.id, pp.pupil_id, pp.school_id,
+SELECT pp.period, 'days_overdue', '', '', pp.id::bigint * 16 + 4, pp.pupil_id, pp.school_id,
     (pp.as_of - pp.due)::numeric
 FROM plan_periods pp WHERE pp.active AND pp.due < pp.as_of
 UNION ALL
-SELECT pp.period, 'impact_attendance_change', '', '', 'p' || pp.id, pp.pupil_id, pp.school_id,
-    pp.attendance_at_close - pp.attendance_before
+SELECT pp.period, 'impact_attendance_change', '', '', pp.id::bigint * 16 + 4, pp.pupil_id,
+    pp.school_id, pp.attendance_at_close - pp.attendance_before
 FROM plan_periods pp WHERE {_IMPACT}
 UNION ALL
 -- Each aspect's first score against its score at the latest review by the period's end, for
 -- plans active then or closed in the period.
-SELECT pp.period, 'aspect_change_' || a.perspective, 'aspect', a.aspect, 'p' || pp.id,
+SELECT pp.period, 'aspect_change_' || a.perspective, 'aspect', a.aspect, pp.id::bigint * 16 + 4,
     pp.pupil_id, pp.school_id, a.change
 FROM plan_periods pp JOIN aspect_changes a ON a.plan_id = pp.id AND a.as_of = pp.as_of
 WHERE pp.active OR pp.closed_in"""
@@ -901,7 +904,7 @@ _OVER_SIX_WEEKS = f"{_RUNNING} AND t.started_on <= p.as_of - 42"
 
 def timetable_sets(at: Callable[[str, str], str]) -> str:
     return f"""
-SELECT p.code, m.measure, '', '', 'u' || t.pupil_id, t.pupil_id, t.school_id
+SELECT p.code, m.measure, '', '', t.pupil_id::bigint * 16 + 1, t.pupil_id, t.school_id
 FROM cases_reducedtimetable t
 JOIN periods p ON t.started_on <= p.hi AND (t.ended_on IS NULL OR t.ended_on >= p.lo)
 CROSS JOIN LATERAL (
@@ -922,7 +925,7 @@ def c2_sets(spec: Spec) -> str:
     cols = columns(spec)
     values = ", ".join(f"({i}, r.c2_{k})" for i, k in enumerate(cols.own))
     return f"""
-SELECT v.period, 'c2_without_rtt', '', '', 'u' || r.pupil_id, r.pupil_id, r.school_id
+SELECT v.period, 'c2_without_rtt', '', '', r.pupil_id::bigint * 16 + 1, r.pupil_id, r.school_id
 FROM (SELECT * FROM recs WHERE {" OR ".join(f"c2_{k} > 0" for k in set(cols.own))}) AS r
 CROSS JOIN LATERAL (VALUES {values}) AS v(period, c2)
 JOIN periods p ON p.code = v.period
@@ -957,10 +960,10 @@ def school_sets(spec: Spec, *, summary: bool = False) -> str:
         )"""
         has = ", ".join(f"bool_or(poss_{k} IS NOT NULL) AS has_{k}" for k in own)
     return f"""
-SELECT p.code, 'schools_in_scope', '', '', 's' || s.id, NULL::bigint, s.id
+SELECT p.code, 'schools_in_scope', '', '', s.id::bigint * 16 + 9, NULL::bigint, s.id
 FROM schools_school s CROSS JOIN periods p WHERE s.is_open
 UNION ALL
-SELECT p.code, 'schools_without_data', '', '', 's' || s.id, NULL::bigint, s.id
+SELECT p.code, 'schools_without_data', '', '', s.id::bigint * 16 + 9, NULL::bigint, s.id
 FROM schools_school s CROSS JOIN periods p
 LEFT JOIN (SELECT school_id, {has} FROM {recorded} AS r GROUP BY school_id) d
     ON d.school_id = s.id
