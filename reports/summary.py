@@ -310,6 +310,13 @@ def refresh_stale() -> list[int]:
             "SELECT DISTINCT start_year FROM reports_attendancesummarystale ORDER BY start_year"
         )
         years = [row[0] for row in cursor.fetchall()]
-    if years:
-        ensure_fresh(years)
-    return years
+    if not years:
+        return []
+    # A year without terms is never reported on: its summaries are neither kept nor read.
+    termed = [year for year, windows in windows_of(years).items() if windows]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM reports_attendancesummarystale WHERE NOT start_year = ANY(%s)", [termed]
+        )
+    ensure_fresh(termed)
+    return termed

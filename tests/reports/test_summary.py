@@ -176,3 +176,12 @@ def test_the_year_to_date_is_summarised_over_the_terms_so_far(terms, attendance_
     # Autumn's figures are the year's so far: 12 of 40 missed.
     assert cell(result, "overall_absence", period=YEAR) == (12, 40, Decimal("30.0"))
     assert cell(result, "overall_absence", period=AUTUMN) == (12, 40, Decimal("30.0"))
+
+
+def test_records_of_a_year_without_terms_leave_nothing_stale(terms, school_a):
+    pupil = PupilFactory(current_school=school_a)
+    record(pupil, school_a, D(2023, 9, 11), D(2023, 9, 15), 10, 10)
+
+    assert summary.refresh_stale() == []
+
+    assert not AttendanceSummaryStale.objects.exists()
