@@ -625,10 +625,12 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
             # and counted at their school that day: the school that holds the case.
             "sev",
             f"""SELECT v.period, x.pupil_id, p.as_of, v.in_poss, v.in_att, v.severe,
-                v.was_severe, {school_at_for(spec)("x.pupil_id", "p.as_of")} AS school_id
+                v.was_severe, {school_at_for(spec)("x.pupil_id", "p.as_of")} AS school_id,
+                x.sen_status, x.year_group
             FROM (
                 -- Only pupils severe at some period's end, or before it, are unpivoted.
-                SELECT x.* FROM ({source}) AS x
+                SELECT x.*, pu.sen_status, pu.year_group FROM ({source}) AS x
+                JOIN schools_pupil pu ON pu.id = x.pupil_id
                 WHERE x.was_severe_last_year OR {" OR ".join(candidates)}
             ) AS x
             CROSS JOIN LATERAL (VALUES
@@ -691,15 +693,15 @@ def severity_sets(at: Callable[[str, str], str]) -> str:
     return f"""
 SELECT s.period, m.measure, ''::text AS dim, ''::text AS val, s.pupil_id::bigint * 16 + 1 AS unit,
     s.pupil_id, s.school_id
-FROM sev s JOIN schools_pupil pu ON pu.id = s.pupil_id
+FROM sev s
 CROSS JOIN LATERAL (VALUES
     ('severe_at_term_end', s.severe),
     ('newly_severe', s.severe AND NOT s.was_severe),
     ('no_longer_severe', s.was_severe AND NOT s.severe),
     ('severe_no_attendance', s.severe AND s.in_poss > 0 AND s.in_att = 0),
-    ('severe_ehcp', s.severe AND pu.sen_status = 'E'),
-    ('severe_primary_age', s.severe AND pu.year_group IN {PRIMARY_YEARS}),
-    ('severe_secondary_age', s.severe AND pu.year_group IN {SECONDARY_YEARS})
+    ('severe_ehcp', s.severe AND s.sen_status = 'E'),
+    ('severe_primary_age', s.severe AND s.year_group IN {PRIMARY_YEARS}),
+    ('severe_secondary_age', s.severe AND s.year_group IN {SECONDARY_YEARS})
 ) AS m(measure, yes)
 WHERE m.yes
 UNION ALL
@@ -754,18 +756,32 @@ WHERE te.kind IN ('stepped_up', 'stepped_down')"""
 # Family Early Help Plans -------------------------------------------------------------------------
 
 
-def plan_ctes(spec: Spec) -> list[tuple[str, str]]:
+def by_plan(spec: Spec) -> bool:
+    """Whether plans can be counted a row each rather than a row per child: LA-wide, with no
+    filter or breakdown that asks which child, or at which school, a plan counts. Each then
+    counts once a cell, like a severely absent pupil or a case."""
+    return spec.schools is None and not spec.breakdown and not spec.characteristic
+
+
+def plan_ctes(spec: Spec, *, per_plan: bool = False) -> list[tuple[str, str]]:
     at = school_at_for(spec)
+    children = (
+        ""
+        if per_plan
+        else """LEFT JOIN early_help_plans_planchild pc ON pc.plan_id = pl.id
+                AND pc.pupil_id IS NOT NULL"""
+    )
     return [
         (
             # One row per child who is a pupil (a plan covers the family's children), or one
-            # without a pupil for a plan with none: it counts LA-wide, at no school.
+            # without a pupil for a plan with none: it counts LA-wide, at no school. With
+            # `per_plan`, one row per plan and no pupil.
             "plan_rows",
-            """SELECT pl.id, pl.agreed_on, pl.closed_on, pl.closure_reason,
-                pl.attendance_before, pl.attendance_at_close, pc.pupil_id
+            f"""SELECT pl.id, pl.agreed_on, pl.closed_on, pl.closure_reason,
+                pl.attendance_before, pl.attendance_at_close,
+                {"NULL::bigint AS pupil_id" if per_plan else "pc.pupil_id"}
             FROM early_help_plans_earlyhelpplan pl
-            LEFT JOIN early_help_plans_planchild pc ON pc.plan_id = pl.id
-                AND pc.pupil_id IS NOT NULL
+            {children}
             WHERE pl.status <> 'draft' AND pl.agreed_on IS NOT NULL""",
         ),
         (
@@ -818,7 +834,14 @@ def plan_ctes(spec: Spec) -> list[tuple[str, str]]:
 _IMPACT = "pp.closed_in AND pp.attendance_before IS NOT NULL AND pp.attendance_at_close IS NOT NULL"
 
 
-def plan_sets(at: Callable[[str, str], str]) -> str:
+def plan_sets(at: Callable[[str, str], str], *, per_plan: bool = False) -> str:
+    child = "NULL::bigint" if per_plan else "pc.pupil_id"
+    children = (
+        ""
+        if per_plan
+        else "LEFT JOIN early_help_plans_planchild pc ON pc.plan_id = ap.plan_id "
+        "AND pc.pupil_id IS NOT NULL"
+    )
     return f"""
 SELECT pp.period, m.measure, m.dim, m.val, pp.id::bigint * 16 + 4, pp.pupil_id, pp.school_id
 FROM plan_periods pp CROSS JOIN LATERAL (
@@ -869,10 +892,10 @@ JOIN periods p ON pr.agreed_on <= p.as_of AND (pr.closed_on IS NULL OR pr.closed
 CROSS JOIN LATERAL (VALUES ('', ''), ('readiness', ai.readiness::text)) AS m(dim, val)
 WHERE ai.readiness IS NOT NULL
 UNION ALL
-SELECT p.code, 'plans_audited', m.dim, m.val, ap.id::bigint * 16 + 8, pc.pupil_id,
-    {at("pc.pupil_id", "p.as_of")}
+SELECT p.code, 'plans_audited', m.dim, m.val, ap.id::bigint * 16 + 8, {child},
+    {at(child, "p.as_of")}
 FROM early_help_plans_auditedplan ap
-LEFT JOIN early_help_plans_planchild pc ON pc.plan_id = ap.plan_id AND pc.pupil_id IS NOT NULL
+{children}
 JOIN periods p ON (ap.graded_at AT TIME ZONE %(tz)s)::date BETWEEN p.lo AND p.hi
 CROSS JOIN LATERAL (VALUES ('', ''), ('grade', ap.grade)) AS m(dim, val)
 WHERE ap.grade <> ''"""
@@ -1036,15 +1059,18 @@ def statement(spec: Spec, *, summary: bool = False) -> str:
     dims = [spec.breakdown] if spec.breakdown else []
     summary = summary and can_summarise(spec)
     at = school_at_for(spec)
+    per_plan = by_plan(spec)
+    plans = plan_sets(at, per_plan=per_plan)
     ctes = (
         (summary_base_ctes(spec) if summary else base_ctes(spec))
         + attendance_ctes(spec, summary=summary)
         + severity_ctes(spec, summary=summary)
-        + plan_ctes(spec)
+        + plan_ctes(spec, per_plan=per_plan)
         + _sets_ctes(
             spec,
-            sets=[plan_sets(at), timetable_sets(at), c2_sets(spec)],
-            unique=[school_sets(spec, summary=summary), severity_sets(at), case_sets(at)],
+            sets=[timetable_sets(at), c2_sets(spec)] + ([] if per_plan else [plans]),
+            unique=[school_sets(spec, summary=summary), severity_sets(at), case_sets(at)]
+            + ([plans] if per_plan else []),
             vals=[plan_vals(at)],
         )
     )
