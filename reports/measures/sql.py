@@ -640,6 +640,14 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
             WHERE v.severe OR v.was_severe""",
         ),
         (
+            # Pupils discussed on a link call in the 14 days to each period's end.
+            "discussed",
+            """SELECT DISTINCT d.pupil_id, a.as_of
+            FROM (SELECT DISTINCT as_of FROM periods) a
+            JOIN cases_linkcall lc ON lc.held_on BETWEEN a.as_of - 13 AND a.as_of
+            JOIN cases_linkcalldiscussion d ON d.call_id = lc.id""",
+        ),
+        (
             # Cover depends only on the pupil and the day: periods ending the same day (a
             # term and its year to date) share it.
             "cov_at",
@@ -651,11 +659,9 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
                     THEN clp.kind ELSE plp.kind END AS lead_kind,
                 fp.id IS NOT NULL AS has_fehp,
                 coalesce(ot.kinds, '{}'::text[]) AS other_kinds,
-                EXISTS (SELECT 1 FROM cases_linkcalldiscussion d
-                        JOIN cases_linkcall lc ON lc.id = d.call_id
-                        WHERE d.pupil_id = s.pupil_id
-                            AND lc.held_on BETWEEN s.as_of - 13 AND s.as_of) AS discussed
+                dd.pupil_id IS NOT NULL AS discussed
             FROM (SELECT DISTINCT pupil_id, as_of FROM sev WHERE severe) s
+            LEFT JOIN discussed dd ON dd.pupil_id = s.pupil_id AND dd.as_of = s.as_of
             LEFT JOIN LATERAL (
                 SELECT c.id, c.lead_professional_id, c.lead_professional_since, c.opened_on
                 FROM cases_case c
@@ -801,18 +807,16 @@ def plan_ctes(spec: Spec, *, per_plan: bool = False) -> list[tuple[str, str]]:
         (
             # Each aspect's change by a day: periods ending the same day share it.
             "aspect_changes",
-            """SELECT pa.id AS plan_id, pa.as_of, f.aspect, f.perspective,
-                (l.score - f.score)::numeric AS change
+            """SELECT DISTINCT ON (pa.id, pa.as_of, f.aspect, f.perspective)
+                pa.id AS plan_id, pa.as_of, f.aspect, f.perspective,
+                (s.score - f.score)::numeric AS change
             FROM (SELECT DISTINCT id, as_of FROM plan_periods WHERE active OR closed_in) pa
             JOIN early_help_plans_aspectscore f ON f.plan_id = pa.id AND f.review_id IS NULL
                 AND f.score IS NOT NULL
-            CROSS JOIN LATERAL (
-                SELECT s.score FROM early_help_plans_aspectscore s
-                JOIN early_help_plans_review r ON r.id = s.review_id
-                WHERE s.plan_id = pa.id AND s.aspect = f.aspect AND s.perspective = f.perspective
-                    AND s.score IS NOT NULL AND r.held_on <= pa.as_of
-                ORDER BY r.held_on DESC, r.id DESC LIMIT 1
-            ) AS l""",
+            JOIN early_help_plans_aspectscore s ON s.plan_id = pa.id AND s.aspect = f.aspect
+                AND s.perspective = f.perspective AND s.score IS NOT NULL
+            JOIN early_help_plans_review r ON r.id = s.review_id AND r.held_on <= pa.as_of
+            ORDER BY pa.id, pa.as_of, f.aspect, f.perspective, r.held_on DESC, r.id DESC""",
         ),
         (
             # Every review that fell due: 42 days after the plan was agreed and after each
@@ -1082,6 +1086,12 @@ def statement(spec: Spec, *, summary: bool = False) -> str:
             tagged(spec, "vals", "x.period, x.measure, x.unit, x.amount", dims, "dim"),
         ),
     ]
+    # A plan with several children gives a row for each, counted once; a row each plan, once.
+    vals = (
+        "vals_tagged"
+        if per_plan
+        else "(SELECT DISTINCT measure, period, dim, bucket, unit, amount FROM vals_tagged)"
+    )
     return f"""{_with(ctes)}
 {attendance_select(spec)}
 UNION ALL
@@ -1093,7 +1103,7 @@ FROM usets_tagged GROUP BY 1, 2, 3, 4
 UNION ALL
 SELECT measure, period, dim, bucket, sum(amount), count(*)::numeric,
     percentile_cont(0.5) WITHIN GROUP (ORDER BY amount)::numeric
-FROM (SELECT DISTINCT measure, period, dim, bucket, unit, amount FROM vals_tagged) AS v
+FROM {vals} AS v
 GROUP BY 1, 2, 3, 4"""
 
 
