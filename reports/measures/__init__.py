@@ -546,6 +546,7 @@ def drilldown_sql(
     filters: Filters | None = None,
     split: tuple[str, str] = ("", ""),
     today: datetime.date | None = None,
+    from_summaries: bool = True,
 ) -> tuple[str, list[Any]]:
     """SQL selecting the ids of the pupils behind a count (`pupil_id`), with its parameters.
 
@@ -560,10 +561,15 @@ def drilldown_sql(
     if period not in {p.code for p in periods}:
         raise ValueError(f"no period {period!r} for {term}")
     index = [p.code for p in periods].index(period)
+    summarised = False
+    if from_summaries and measure not in ATTENDANCE_MEASURES and sql.can_summarise(spec):
+        from reports import summary  # noqa: PLC0415 - it reads this package's SQL
+
+        summarised = summary.ensure_fresh([w.start_year for w in spec.windows])
     named = sql.params(spec) | {
         "d_measure": measure,
         "d_period": index,
         "d_dim": split[0],
         "d_val": split[1],
     }
-    return positional(sql.drilldown_statement(spec, measure, index), named)
+    return positional(sql.drilldown_statement(spec, measure, index, summary=summarised), named)

@@ -1107,16 +1107,20 @@ FROM {vals} AS v
 GROUP BY 1, 2, 3, 4"""
 
 
-def drilldown_statement(spec: Spec, measure: str, period: int) -> str:
+def drilldown_statement(spec: Spec, measure: str, period: int, *, summary: bool = False) -> str:
     """The pupils behind one count of the period: SELECTs pupil_id, given %(d_period)s,
-    %(d_measure)s, and %(d_dim)s and %(d_val)s for a split ('' for none)."""
-    ctes = base_ctes(spec)
+    %(d_measure)s, and %(d_dim)s and %(d_val)s for a split ('' for none).
+
+    With `summary` (up-to-date attendance summaries), measures other than 1–4 read only the
+    pupils kept in detail, as their counts do; measures 1–4 always read every pupil's records."""
     at = school_at_for(spec)
     if measure in ATTENDANCE_MEASURES:
-        return f"{_with(ctes)}\n{attendance_drilldown(spec, measure, period)}"
+        return f"{_with(base_ctes(spec))}\n{attendance_drilldown(spec, measure, period)}"
+    summary = summary and can_summarise(spec)
+    ctes = summary_base_ctes(spec) if summary else base_ctes(spec)
     part = _part_of(measure)
     if part == "severity":
-        ctes += severity_ctes(spec)
+        ctes += severity_ctes(spec, summary=summary)
         sets = [severity_sets(at)]
     elif part == "plans":
         ctes += plan_ctes(spec)

@@ -277,10 +277,13 @@ def test_a_drilldown_costs_the_same_queries_for_more_pupils(
     client.force_login(manager)
     query = {"measure": "severe_at_term_end", "period": autumn.slug}
     absent(PupilFactory(current_school=school_a), school_a)
+    years = [autumn.academic_year.start_year - 1, autumn.academic_year.start_year]
+    summary.ensure_fresh(years)  # as the import's task does once an import has finished
     with django_assert_max_num_queries(30) as small:
         client.get(reverse("reports:drilldown"), query)
     for _ in range(20):
         absent(PupilFactory(current_school=school_a), school_a)
+    summary.ensure_fresh(years)
 
     with django_assert_max_num_queries(len(small.captured_queries)):
         response = client.get(reverse("reports:drilldown"), query)
