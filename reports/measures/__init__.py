@@ -469,11 +469,18 @@ def compute(
         from reports import summary  # noqa: PLC0415 - it reads this package's SQL
 
         summarised = summary.ensure_fresh([w.start_year for w in spec.windows])
+    # A period the same as another (in autumn, the term and the year to date) is computed once.
+    distinct, computed_as = sql.without_repeats(spec)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql.SESSION)
-        cursor.execute(sql.statement(spec, summary=summarised), sql.params(spec))
-        raw = list(cursor.fetchall())
-    raw = [(m, periods[i].code, *rest) for m, i, *rest in raw]
+        cursor.execute(sql.statement(distinct, summary=summarised), sql.params(distinct))
+        found = list(cursor.fetchall())
+    raw = [
+        (m, periods[j].code, *rest)
+        for m, i, *rest in found
+        for j, k in enumerate(computed_as)
+        if k == i
+    ]
     cells = _assemble(raw, spec, periods)
     dated: list[tuple[int, Any, Any]] = []
     if breakdown == "school" or (spec.schools is not None and len(spec.schools) == 1):

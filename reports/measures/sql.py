@@ -281,6 +281,29 @@ def columns(spec: Spec) -> Columns:
     return Columns(tuple(sets), tuple(own), tuple(ytd), tuple(before))
 
 
+def without_repeats(spec: Spec) -> tuple[Spec, list[int]]:
+    """The spec with each period once that no other period before it equals, and for each
+    period, the index of the one computed for it in that spec.
+
+    Two periods are equal when every part of the statement reads the same of them: their year,
+    days (flows), day at the end (stocks) and the terms summed for their own figures, their year
+    to date and before them. In a year's first term, the term and the year to date are equal.
+    """
+    cols = columns(spec)
+
+    def terms(k: int | None) -> tuple[int, ...] | None:
+        return None if k is None else cols.sets[k]
+
+    keys = [
+        (p.start_year, p.lo, p.hi, p.as_of, terms(cols.own[i]), terms(cols.ytd[i]),
+         terms(cols.before[i]))
+        for i, p in enumerate(spec.periods)
+    ]  # fmt: skip
+    kept = list(dict.fromkeys(keys))
+    periods = tuple(spec.periods[keys.index(key)] for key in kept)
+    return dataclasses.replace(spec, periods=periods), [kept.index(key) for key in keys]
+
+
 def _sums(cols: Columns, source: str = "") -> str:
     """Sums of every column over grouped rows (of recs)."""
     return ", ".join(
