@@ -6,7 +6,8 @@
 Run by `make bench` (scripts/bench.sh) after `seed_demo --scale county`. It reports:
 
 1. How long computing every measure LA-wide takes (reports.measures.compute, in this process,
-   without the cache): the first run, and the median of the next three.
+   without the cache): the first run, and the median of the next three; then for each later
+   term of the year, as on its last day (more periods: each term so far and the year to date).
 2. The LA dashboard's latency with 8 concurrent users against gunicorn (3 sync workers, as in
    the Dockerfile, production settings over plain HTTP) on this machine: the first request after
    the data changed (which computes the figures), then p50, p95 and requests per second over
@@ -79,6 +80,20 @@ def computation() -> None:
         f"{severe.numerator if severe else '?'} severely absent): first {timings[0]:.2f} s, "
         f"then median {statistics.median(timings[1:]):.2f} s"
     )
+    # Each later term reports more periods (its own, each earlier term, the year to date and
+    # last year's): computed as on its last day, on the data there is now.
+    for later in Term.objects.filter(
+        academic_year=term.academic_year, starts_on__gt=term.starts_on
+    ).order_by("starts_on"):
+        timings = []
+        for _ in range(2):
+            start = time.perf_counter()
+            figures = measures.compute(later, today=later.ends_on)
+            timings.append(time.perf_counter() - start)
+        say(
+            f"  as on the last day of {later} ({len(figures.periods)} periods): first "
+            f"{timings[0]:.2f} s, then {timings[1]:.2f} s"
+        )
 
 
 def manager_session() -> str:
