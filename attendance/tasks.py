@@ -1,3 +1,4 @@
+import logging
 from pathlib import Path
 
 from celery import shared_task
@@ -5,6 +6,8 @@ from celery import shared_task
 from attendance.imports.run import run_import
 from attendance.models import AttendanceImport
 from reports import summary
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
@@ -15,8 +18,12 @@ def run_attendance_import(import_id: int) -> str:
     run_import(record, path)
     record.refresh_from_db()
     if record.status == AttendanceImport.Status.IMPORTED:
-        # The dashboards' attendance summaries, now rather than on the next page view.
-        summary.refresh_stale()
+        # The dashboards' attendance summaries, now rather than on the next page view (which
+        # brings them up to date itself if this fails).
+        try:
+            summary.refresh_stale()
+        except Exception:
+            logger.exception("Bringing the attendance summaries up to date failed")
     if record.status != AttendanceImport.Status.CHECKED:
         path.unlink(missing_ok=True)
         AttendanceImport.objects.filter(stored_file=str(path)).update(stored_file="")

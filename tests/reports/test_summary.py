@@ -33,6 +33,25 @@ from tests.reports.test_measures import (  # noqa: F401 - fixtures among them
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def other_schools(db):
+    """Schools with no records: a school or two changing here is too few of them for the
+    summaries to be rebuilt whole, so the tests below bring up to date only what changed."""
+    return [SchoolFactory() for _ in range(12)]
+
+
+def test_when_many_schools_change_the_year_is_rebuilt_whole(terms, other_schools):
+    pupils = [PupilFactory(current_school=school) for school in other_schools[:4]]
+    for pupil in pupils:
+        record(pupil, pupil.current_school, D(2025, 9, 8), D(2025, 9, 12), 10, 0)
+    figures(terms["autumn"])
+    for pupil in pupils:
+        record(pupil, pupil.current_school, D(2025, 9, 15), D(2025, 9, 19), 10, 10)
+
+    # 4 of 12 schools changed: more than a quarter. Each pupil: 10 of 20 missed.
+    assert cell(figures(terms["autumn"]), "severe_absence")[:2] == (4, 4)
+
+
 def test_a_record_written_after_the_figures_were_read_counts_the_next_time(terms, school_a):
     pupil = PupilFactory(current_school=school_a)
     record(pupil, school_a, D(2025, 9, 8), D(2025, 9, 12), 10, 10)
