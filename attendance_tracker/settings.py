@@ -51,11 +51,20 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG e
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Set ALLOWED_HOSTS: production mode (DEBUG off) needs them.")
 
-# The service's own address, for links in emails (which have no request to take it from).
+# The service's own address, for links in emails (which have no request to take it from). In
+# production, by default the first allowed host that names one host ("*" and ".example" do not).
+_NAMED_HOSTS = [host for host in ALLOWED_HOSTS if host != "*" and not host.startswith(".")]
 SITE_URL = env_str(
     "SITE_URL",
-    f"https://{ALLOWED_HOSTS[0]}" if not DEBUG else f"http://localhost:{env_int('PORT', 8000)}",
+    f"http://localhost:{env_int('PORT', 8000)}"
+    if DEBUG
+    else (f"https://{_NAMED_HOSTS[0]}" if _NAMED_HOSTS else ""),
 ).rstrip("/")
+if not SITE_URL:
+    raise ImproperlyConfigured(
+        "Set SITE_URL (for example https://attendance.council.example): no allowed host names "
+        "a single address for the links in emails."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [

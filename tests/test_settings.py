@@ -61,3 +61,30 @@ def test_production_mode_requires_two_factor_sign_in_by_default():
     )
 
     assert result.stdout.strip().splitlines()[-1] == "True"
+
+
+def _site_url(**env):
+    return _manage(
+        "shell", "-c", "from django.conf import settings; print(settings.SITE_URL)", **env
+    )
+
+
+def test_links_in_emails_use_the_first_allowed_host_that_names_one_address():
+    result = _site_url(**{**PRODUCTION, "ALLOWED_HOSTS": ".council.example,attendance.example"})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "https://attendance.example"
+
+
+def test_production_mode_refuses_to_start_when_no_allowed_host_gives_the_links_address():
+    result = _manage("check", **{**PRODUCTION, "ALLOWED_HOSTS": "*"})
+
+    assert result.returncode != 0
+    assert "Set SITE_URL" in result.stderr
+
+
+def test_a_site_url_set_by_hand_is_used_whatever_the_allowed_hosts():
+    result = _site_url(**{**PRODUCTION, "ALLOWED_HOSTS": "*", "SITE_URL": "https://a.example/"})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "https://a.example"
