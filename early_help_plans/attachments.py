@@ -6,6 +6,8 @@ bytes prove, never the browser's claim. Files are kept under random names in MED
 URL serves; the only way back out is the download view, with the plan's own access checks.
 """
 
+import datetime
+import logging
 import re
 from typing import IO
 
@@ -14,6 +16,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 
 from accounts.models import User
 from early_help_plans.models import Attachment, EarlyHelpPlan
@@ -29,6 +32,11 @@ SIGNATURES: tuple[tuple[bytes, str], ...] = (
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "application/pdf": "pdf"}
 KINDS = "a PNG, JPEG or PDF"
 CLOSED = "This plan is closed, so its files can no longer be added or deleted."
+FOLDER = "plan-attachments"  # as models.attachment_path
+# A file younger than this may belong to an upload whose transaction has not yet committed.
+ORPHAN_AGE = datetime.timedelta(days=1)
+
+logger = logging.getLogger(__name__)
 
 
 class AttachmentRefused(Exception):
@@ -127,3 +135,31 @@ def delete_attachment(*, attachment: Attachment, by: User) -> None:
         attachment.delete()
         if stored:
             transaction.on_commit(lambda: storage.delete(stored))
+
+
+def remove_orphaned_files(*, now: datetime.datetime | None = None) -> int:
+    """Delete stored plan files that no attachment names, once a day old: each was written by an
+    upload whose transaction then rolled back, and is a child's data kept for no purpose. Returns
+    how many were deleted."""
+    now = now or timezone.now()
+    storage = Attachment._meta.get_field("file").storage
+    try:
+        folders = storage.listdir(FOLDER)[0]
+    except FileNotFoundError:
+        return 0
+    removed = 0
+    for folder in folders:
+        names = storage.listdir(f"{FOLDER}/{folder}")[1]
+        known = set(
+            Attachment.objects.filter(file__startswith=f"{FOLDER}/{folder}/").values_list(
+                "file", flat=True
+            )
+        )
+        for name in names:
+            path = f"{FOLDER}/{folder}/{name}"
+            if path not in known and now - storage.get_modified_time(path) >= ORPHAN_AGE:
+                storage.delete(path)
+                removed += 1
+    if removed:
+        logger.info("Deleted %d plan files left by uploads that did not complete", removed)
+    return removed

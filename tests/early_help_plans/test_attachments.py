@@ -1,5 +1,6 @@
 """Files for the child's voice on a plan: checked by what they are, kept out of any public URL."""
 
+import datetime
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,7 @@ from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AccessLogEntry
 from early_help_plans import attachments, services
@@ -298,3 +300,45 @@ def test_a_closed_plan_keeps_its_files_and_says_why(client, closed, pastoral_lea
     assert "Upload the file" not in page
     assert "amira-drawing.png" in page
     assert client.get(_download(closed)).status_code == 200
+
+
+# Files left by uploads that did not complete ---------------------------------------------------
+
+
+def _stray(plan, content=PNG):
+    """A file written by an upload whose transaction then rolled back: no attachment names it."""
+    storage = Attachment._meta.get_field("file").storage
+    return storage.save(f"plan-attachments/{plan.pk}/0123456789abcdef", ContentFile(content))
+
+
+def test_a_file_no_attachment_names_is_deleted_once_a_day_old(attachment, settings):
+    stray = _stray(attachment.plan)
+    a_day_on = timezone.now() + datetime.timedelta(days=1, minutes=1)
+
+    assert attachments.remove_orphaned_files(now=a_day_on) == 1
+
+    stored = {path.relative_to(settings.MEDIA_ROOT).as_posix() for path in _stored_files(settings)}
+    assert stored == {attachment.file.name}
+    assert stray not in stored
+
+
+def test_a_file_no_attachment_names_yet_is_kept_for_a_day(attachment, settings):
+    # Its upload may still be in its transaction.
+    stray = _stray(attachment.plan)
+
+    assert attachments.remove_orphaned_files() == 0
+
+    stored = {path.relative_to(settings.MEDIA_ROOT).as_posix() for path in _stored_files(settings)}
+    assert stored == {attachment.file.name, stray}
+
+
+def test_with_no_files_stored_there_is_nothing_to_remove(settings):
+    assert attachments.remove_orphaned_files() == 0
+
+
+def test_the_removal_of_left_files_is_scheduled_daily():
+    task = apps.get_model("django_celery_beat", "PeriodicTask").objects.get(
+        task="early_help_plans.tasks.remove_orphaned_attachment_files_task"
+    )
+
+    assert (task.crontab.hour, task.crontab.day_of_week) == ("3", "*")
