@@ -10,13 +10,17 @@ The statement's building blocks:
 - `periods`: the periods reported (each term of the year so far, the year to date, and the same
   term and year to date last year), each with a window of days for flows ("opened in the term")
   and an `as_of` day for stocks ("open at term end").
-- `recs`: sessions summed per pupil and school from the raw attendance records, one column per
-  set of term windows a period needs (the only large scan); `pupil_sums`: the same per pupil.
-- `att_*`: measures 1–4 per breakdown, from those wide rows without sorting them.
+- `recs`: sessions summed per pupil and school, one column per set of term windows a period
+  needs; `pupil_sums`: the same per pupil. Read from the raw attendance records (every pupil),
+  or with `summary` from the pupils kept in detail by reports.summary (movers, and those
+  severely absent by some term's end or with C2 sessions); `mrecs`: the movers alone.
+- `att_*`: measures 1–4 per breakdown, from those wide rows without sorting them; with `summary`,
+  the movers' counts plus the stored per-school summaries of every other pupil (`cube`).
 - `sev`: each pupil's year-to-date severity at the end of each period and of the term before.
 - `sets`: one row per thing counted (a pupil, case, plan, review due…) with the measure, the
   period, the pupil and the school it is counted at; every count measure is `count(DISTINCT
-  unit)` over it, and its drill-down is its pupils. A unit is a number: the thing's id times 16
+  unit)` over it (or `count(*)` over `usets`, the parts that hold a unit once a cell), and its
+  drill-down is its pupils. A unit is a number: the thing's id times 16
   plus its kind (1 pupil, 2 case, 3 timeline entry, 4 plan, 5 review, 6 review due, 7 action,
   8 audit, 9 school), which sorts far faster than text.
 - `vals`: the same with an amount, for means and medians.
