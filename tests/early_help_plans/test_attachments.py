@@ -1,6 +1,7 @@
 """Files for the child's voice on a plan: checked by what they are, kept out of any public URL."""
 
 import datetime
+import importlib
 from pathlib import Path
 
 import pytest
@@ -336,9 +337,12 @@ def test_with_no_files_stored_there_is_nothing_to_remove(settings):
     assert attachments.remove_orphaned_files() == 0
 
 
-def test_the_removal_of_left_files_is_scheduled_daily():
+def test_the_removal_of_left_files_is_scheduled_daily_once_whatever_the_reruns():
+    migration = importlib.import_module("early_help_plans.migrations.0006_orphaned_files_schedule")
+
+    migration.create_schedule(apps, None)  # again, after migrate already ran it
+
     task = apps.get_model("django_celery_beat", "PeriodicTask").objects.get(
         task="early_help_plans.tasks.remove_orphaned_attachment_files_task"
     )
-
-    assert (task.crontab.hour, task.crontab.day_of_week) == ("3", "*")
+    assert (task.crontab.hour, task.crontab.minute, task.crontab.day_of_week) == ("3", "15", "*")
