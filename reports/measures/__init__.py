@@ -448,6 +448,15 @@ def label_for(dim: str, key: str, labels: dict[tuple[str, str], str]) -> str:
     return labels.get((dim, key), key)
 
 
+def _fresh_summaries(spec: sql.Spec) -> bool:
+    """Whether the stored attendance summaries can answer for the spec, brought up to date."""
+    if not sql.can_summarise(spec):
+        return False
+    from reports import summary  # noqa: PLC0415 - it reads this package's SQL
+
+    return summary.ensure_fresh([w.start_year for w in spec.windows])
+
+
 def compute(
     term: Term,
     *,
@@ -464,11 +473,7 @@ def compute(
     first; `from_summaries=False` reads every pupil's records instead, as a check on them."""
     filters = filters or Filters()
     spec, periods = _spec(term, schools=schools, filters=filters, breakdown=breakdown, today=today)
-    summarised = False
-    if from_summaries and sql.can_summarise(spec):
-        from reports import summary  # noqa: PLC0415 - it reads this package's SQL
-
-        summarised = summary.ensure_fresh([w.start_year for w in spec.windows])
+    summarised = from_summaries and _fresh_summaries(spec)
     # A period the same as another (in autumn, the term and the year to date) is computed once.
     distinct, computed_as = sql.without_repeats(spec)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -568,11 +573,7 @@ def drilldown_sql(
     if period not in {p.code for p in periods}:
         raise ValueError(f"no period {period!r} for {term}")
     index = [p.code for p in periods].index(period)
-    summarised = False
-    if from_summaries and measure not in ATTENDANCE_MEASURES and sql.can_summarise(spec):
-        from reports import summary  # noqa: PLC0415 - it reads this package's SQL
-
-        summarised = summary.ensure_fresh([w.start_year for w in spec.windows])
+    summarised = from_summaries and measure not in ATTENDANCE_MEASURES and _fresh_summaries(spec)
     named = sql.params(spec) | {
         "d_measure": measure,
         "d_period": index,

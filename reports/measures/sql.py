@@ -325,16 +325,28 @@ def _over(expr: str, threshold: str, k: int | None, row: str = "") -> str:
     return f"coalesce({poss} > 0 AND ({poss} - {att}) * 100 >= {threshold} * {poss}, false)"
 
 
+def _wide(cols: Columns, *, possible: str, attended: str, records: str) -> str:
+    """Sessions summed into one set of columns per set of term windows, from rows `r` carrying
+    the window they fall in (`win`): from records, or from detail rows already summed per term
+    (whose count of records carrying suspensions is itself a sum)."""
+    return ",\n                ".join(
+        f"sum(r.{possible}) FILTER (WHERE r.win IN {ws})::int AS poss_{k}, "
+        f"sum(r.{attended}) FILTER (WHERE r.win IN {ws})::int AS att_{k}, "
+        f"sum(r.suspensions) FILTER (WHERE r.win IN {ws})::int AS susp_{k}, "
+        f"{records} FILTER (WHERE r.win IN {ws})::int AS srec_{k}, "
+        f"sum(r.c2) FILTER (WHERE r.win IN {ws})::int AS c2_{k}"
+        for k, ws in ((k, f"({', '.join(map(str, ws))})") for k, ws in enumerate(cols.sets))
+    )
+
+
 def base_ctes(spec: Spec) -> list[tuple[str, str]]:
     window = _window_case(spec)
     cols = columns(spec)
-    wide = ",\n                ".join(
-        f"sum(r.possible_sessions) FILTER (WHERE r.win IN {ws})::int AS poss_{k}, "
-        f"sum(r.attended_sessions) FILTER (WHERE r.win IN {ws})::int AS att_{k}, "
-        f"sum(r.suspensions) FILTER (WHERE r.win IN {ws})::int AS susp_{k}, "
-        f"count(r.suspensions) FILTER (WHERE r.win IN {ws})::int AS srec_{k}, "
-        f"sum(r.c2) FILTER (WHERE r.win IN {ws})::int AS c2_{k}"
-        for k, ws in ((k, f"({', '.join(map(str, ws))})") for k, ws in enumerate(cols.sets))
+    wide = _wide(
+        cols,
+        possible="possible_sessions",
+        attended="attended_sessions",
+        records="count(r.suspensions)",
     )
     return [
         (
@@ -377,15 +389,9 @@ def summary_base_ctes(spec: Spec) -> list[tuple[str, str]]:
         for i, w in enumerate(spec.windows)
     )
 
-    def wide(only: str) -> str:
-        return ",\n                ".join(
-            f"sum(r.possible) FILTER (WHERE r.win IN {ws}{only})::int AS poss_{k}, "
-            f"sum(r.attended) FILTER (WHERE r.win IN {ws}{only})::int AS att_{k}, "
-            f"sum(r.suspensions) FILTER (WHERE r.win IN {ws}{only})::int AS susp_{k}, "
-            f"sum(r.suspension_records) FILTER (WHERE r.win IN {ws}{only})::int AS srec_{k}, "
-            f"sum(r.c2) FILTER (WHERE r.win IN {ws}{only})::int AS c2_{k}"
-            for k, ws in ((k, f"({', '.join(map(str, ws))})") for k, ws in enumerate(cols.sets))
-        )
+    wide = _wide(
+        cols, possible="possible", attended="attended", records="sum(r.suspension_records)"
+    )
 
     return [
         base_ctes(spec)[0],
@@ -397,12 +403,12 @@ def summary_base_ctes(spec: Spec) -> list[tuple[str, str]]:
         ),
         (
             "recs",
-            f"""SELECT r.pupil_id, r.school_id, {wide("")}
+            f"""SELECT r.pupil_id, r.school_id, {wide}
             FROM detail r WHERE r.win IS NOT NULL GROUP BY 1, 2""",
         ),
         (
             "mrecs",
-            f"""SELECT r.pupil_id, r.school_id, {wide(" AND r.mover")}
+            f"""SELECT r.pupil_id, r.school_id, {wide}
             FROM detail r WHERE r.win IS NOT NULL AND r.mover GROUP BY 1, 2""",
         ),
         ("pupil_sums", f"SELECT pupil_id, {_sums(cols)} FROM recs GROUP BY pupil_id"),
