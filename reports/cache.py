@@ -15,23 +15,39 @@ changes whenever any record of children's data changes:
 Each of those is one index lookup, so checking costs about a millisecond. An entry also expires
 after REPORTS_CACHE_SECONDS (default 15 minutes) whatever happens. Only aggregate figures are
 kept, never a list of pupils. Any Redis failure computes the figures afresh.
+
+Figures not yet stored for the data as it is now are worked out by a Celery worker (`answer`):
+at national scale that takes longer than a page may wait. The page waits up to
+REPORTS_WAIT_SECONDS (default 5) for them; if they are not ready by then it shows the last
+figures worked out for the same choices, saying when, or says that they are being worked out.
+One worker at a time works out the figures for one set of choices.
 """
 
 import contextlib
+import dataclasses
 import datetime
 import hashlib
 import json
+import time
 from collections.abc import Callable
+from typing import Any
 
 import pghistory.models
 import redis
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
+from kombu.exceptions import OperationalError as BrokerError
 
 from reports.measures import Filters
 
 DEFAULT_SECONDS = 15 * 60
+DEFAULT_WAIT_SECONDS = 5.0
+# The last figures for a set of choices are kept this long, to show while newer ones are worked
+# out; a worker that dies while working them out holds their lock at most WORKING_SECONDS.
+LATEST_SECONDS = 7 * 24 * 60 * 60
+WORKING_SECONDS = 10 * 60
+POLL_SECONDS = 0.05
 
 
 def _client() -> redis.Redis:
@@ -61,6 +77,23 @@ def data_version() -> str:
     return hashlib.sha256(repr(row).encode()).hexdigest()[:16]
 
 
+def _choices(
+    term_id: int, schools: tuple[int, ...] | None, filters: Filters, breakdown: str
+) -> list[Any]:
+    scope = "la" if schools is None else ",".join(map(str, sorted(schools)))
+    return [
+        settings.DATABASES["default"]["NAME"],
+        term_id,
+        scope,
+        [filters.phase, filters.school, filters.link_coordinator, filters.characteristic],
+        breakdown,
+    ]
+
+
+def _hashed(kind: str, described: list[Any]) -> str:
+    return f"reports:{kind}:" + hashlib.sha256(json.dumps(described).encode()).hexdigest()
+
+
 def key(
     *,
     term_id: int,
@@ -71,19 +104,16 @@ def key(
     version: str,
     kind: str = "dashboard",
 ) -> str:
-    scope = "la" if schools is None else ",".join(map(str, sorted(schools)))
-    described = json.dumps(
-        [
-            settings.DATABASES["default"]["NAME"],
-            term_id,
-            scope,
-            [filters.phase, filters.school, filters.link_coordinator, filters.characteristic],
-            breakdown,
-            today.isoformat(),
-            version,
-        ]
-    )
-    return f"reports:{kind}:" + hashlib.sha256(described.encode()).hexdigest()
+    """The figures for these choices on this day and this version of the data."""
+    choices = _choices(term_id, schools, filters, breakdown)
+    return _hashed(kind, [*choices, today.isoformat(), version])
+
+
+def latest_key(
+    *, term_id: int, schools: tuple[int, ...] | None, filters: Filters, breakdown: str
+) -> str:
+    """The last figures worked out for these choices, whatever the day or the data."""
+    return _hashed("dashboard-latest", _choices(term_id, schools, filters, breakdown))
 
 
 def cached(cache_key: str, make: Callable[[], str]) -> str:
@@ -107,3 +137,77 @@ def cached(cache_key: str, make: Callable[[], str]) -> str:
     with contextlib.suppress(redis.RedisError):
         client.set(cache_key, text.encode(), ex=seconds)
     return text
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    """What the dashboard can show now: the figures' HTML (None: none yet) and, when they are
+    older than the data, when they were worked out."""
+
+    html: str | None
+    worked_out_at: datetime.datetime | None = None
+
+
+def store(fresh_key: str, latest: str, html: str) -> None:
+    """Keep figures just worked out, as the current ones and as the last ones for their choices."""
+    seconds = int(getattr(settings, "REPORTS_CACHE_SECONDS", DEFAULT_SECONDS))
+    if seconds <= 0:
+        return
+    at = datetime.datetime.now(datetime.UTC).isoformat()
+    with contextlib.suppress(redis.RedisError):
+        client = _client()
+        client.set(fresh_key, html.encode(), ex=seconds)
+        client.set(latest, json.dumps({"html": html, "at": at}).encode(), ex=LATEST_SECONDS)
+
+
+def done_working(latest: str) -> None:
+    """Let the next page that finds no current figures ask a worker for them."""
+    with contextlib.suppress(redis.RedisError):
+        _client().delete(latest + ":working")
+
+
+def answer(
+    fresh_key: str,
+    latest: str,
+    make: Callable[[], str],
+    start_working: Callable[[], None],
+) -> Answer:
+    """The figures stored under `fresh_key`; else, once a worker has been asked to work them out
+    (`start_working`, unless one already is), those figures if they are ready within
+    REPORTS_WAIT_SECONDS; else the last ones for the same choices; else none yet.
+
+    With caching turned off, or Redis or the broker unavailable, `make()` works them out here.
+    """
+    if int(getattr(settings, "REPORTS_CACHE_SECONDS", DEFAULT_SECONDS)) <= 0:
+        return Answer(make())
+    wait = float(getattr(settings, "REPORTS_WAIT_SECONDS", DEFAULT_WAIT_SECONDS))
+    try:
+        client = _client()
+        stored = client.get(fresh_key)
+        if stored:
+            return Answer(_text(stored))
+        if client.set(latest + ":working", b"1", nx=True, ex=WORKING_SECONDS):
+            try:
+                start_working()
+            except Exception:
+                client.delete(latest + ":working")
+                raise
+        deadline = time.monotonic() + wait
+        while True:
+            stored = client.get(fresh_key)
+            if stored:
+                return Answer(_text(stored))
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(POLL_SECONDS)
+        last = client.get(latest)
+    except (redis.RedisError, BrokerError):
+        return Answer(make())
+    if not last:
+        return Answer(None)
+    kept = json.loads(_text(last))
+    return Answer(kept["html"], datetime.datetime.fromisoformat(kept["at"]))
+
+
+def _text(stored: Any) -> str:
+    return stored.decode() if isinstance(stored, bytes) else str(stored)

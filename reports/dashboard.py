@@ -1,24 +1,28 @@
 """What the dashboard shows, laid out from the computed figures: the board against targets, a
 section per group of measures, the breakdown, and the charts with their tables.
 
-Nothing here queries the database: it arranges `measures.Figures` and the targets.
+Nothing here queries the database but `figures_html`, which computes the figures first: the rest
+arranges `measures.Figures` and the targets.
 """
 
 import dataclasses
+import datetime
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from reports import charts
+from reports import charts, measures, selectors
 from reports.measures import BREAKDOWNS, BY_CODE, Figures, Kind, Measure, Row
 from reports.measures.definitions import SPLITS
 from reports.models import Target
 from reports.selectors import Status, better, target_status
+from schools.models import Term
 
 TERM_NAMES = ("autumn", "spring", "summer")
 COLUMNS = ("Autumn", "Spring", "Summer", "Year to date")
@@ -451,3 +455,20 @@ def dashboard(figures: Figures, targets: Sequence[Target], drill: Drill | None) 
             if r.measure == "latest_import_on"
         ],
     }
+
+
+def figures_html(
+    term: Term,
+    *,
+    schools: tuple[int, ...] | None,
+    filters: measures.Filters,
+    breakdown: str,
+    today: datetime.date,
+    drill_base: dict[str, str],
+) -> str:
+    """The dashboard's figures for these choices, computed and laid out as HTML."""
+    figures = measures.compute(
+        term, schools=schools, filters=filters, breakdown=breakdown, today=today
+    )
+    context = dashboard(figures, selectors.targets(), Drill(drill_base))
+    return render_to_string("reports/_figures.html", context)

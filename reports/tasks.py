@@ -3,11 +3,15 @@
 Tasks unpack ids and call reports/termly.py; the work and its rules are there.
 """
 
+import datetime
+from typing import Any
+
 from celery import shared_task
 from django.utils import timezone
 
 from accounts.models import User
-from reports import summary, termly
+from reports import cache, measures, summary, termly
+from reports.dashboard import figures_html
 from schools.models import School, Term
 
 
@@ -32,3 +36,22 @@ def refresh_attendance_summaries_task() -> list[int]:
     """After an import: the attendance summaries of the years it changed, so that the next page
     view finds them up to date."""
     return summary.refresh_stale()
+
+
+@shared_task
+def dashboard_figures_task(choices: dict[str, Any]) -> None:
+    """A dashboard's figures for the data as it is now, kept for the pages that asked for them
+    (reports.cache.answer): too slow, at national scale, to work out while a page waits."""
+    try:
+        term = Term.objects.select_related("academic_year").get(pk=choices["term_id"])
+        html = figures_html(
+            term,
+            schools=None if choices["schools"] is None else tuple(choices["schools"]),
+            filters=measures.Filters(**choices["filters"]),
+            breakdown=choices["breakdown"],
+            today=datetime.date.fromisoformat(choices["today"]),
+            drill_base=choices["drill_base"],
+        )
+        cache.store(choices["fresh_key"], choices["latest_key"], html)
+    finally:
+        cache.done_working(choices["latest_key"])

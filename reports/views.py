@@ -8,7 +8,6 @@ from django.db.models import DecimalField, OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -16,9 +15,8 @@ from attendance.models import PupilAttendance
 from attendance_tracker.access import acting_user, require_perm
 from audit.models import AccessLogEntry
 from audit.services import record_access
-from reports import cache, measures, selectors, services
-from reports.dashboard import Drill
-from reports.dashboard import dashboard as layout
+from reports import cache, measures, selectors, services, tasks
+from reports.dashboard import figures_html
 from reports.forms import DashboardForm, TargetsForm
 from reports.keyset import keyset_page
 from reports.measures.definitions import SPLITS
@@ -104,7 +102,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     breakdown, today = chosen.breakdown, chosen.today
     if term is None:
         return render(request, "reports/no_terms.html")
-    key = cache.key(
+    fresh_key = cache.key(
         term_id=term.pk,
         schools=schools,
         filters=filters,
@@ -112,16 +110,34 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         today=today,
         version=cache.data_version(),
     )
+    latest_key = cache.latest_key(
+        term_id=term.pk, schools=schools, filters=filters, breakdown=breakdown
+    )
 
-    def figures_html() -> str:
-        figures = measures.compute(
-            term, schools=schools, filters=filters, breakdown=breakdown, today=today
+    def here() -> str:
+        return figures_html(
+            term, schools=schools, filters=filters, breakdown=breakdown, today=today,
+            drill_base=chosen.drill_base(),
+        )  # fmt: skip
+
+    def start_working() -> None:
+        tasks.dashboard_figures_task.delay(
+            {
+                "term_id": term.pk,
+                "schools": None if schools is None else list(schools),
+                "filters": dataclasses.asdict(filters),
+                "breakdown": breakdown,
+                "today": today.isoformat(),
+                "drill_base": chosen.drill_base(),
+                "fresh_key": fresh_key,
+                "latest_key": latest_key,
+            }
         )
-        context = layout(figures, selectors.targets(), Drill(chosen.drill_base()))
-        return render_to_string("reports/_figures.html", context)
 
+    shown = cache.answer(fresh_key, latest_key, here, start_working)
     context = {
-        "figures": mark_safe(cache.cached(key, figures_html)),  # noqa: S308 - our template's
+        "figures": mark_safe(shown.html) if shown.html is not None else None,  # noqa: S308 - ours
+        "worked_out_at": shown.worked_out_at,
         "filters_form": chosen.form,
         "term": term,
         "current": _current_period(term, today),

@@ -1,11 +1,18 @@
 """The dashboard, its drill-downs and the targets' pages, from outside."""
 
 import datetime
+import html
 import importlib
+import re
+import time
 from decimal import Decimal
 
 import pytest
+import redis
 import time_machine
+from celery import Celery
+from celery.contrib.testing.app import setup_default_app
+from celery.contrib.testing.worker import start_worker
 from django.apps import apps as django_apps
 from django.urls import reverse
 
@@ -13,6 +20,7 @@ from attendance.models import AttendanceRecord
 from audit.models import AccessLogEntry
 from reports import summary
 from reports.keyset import keyset_page
+from reports.measures import BY_CODE
 from reports.models import Target
 from schools.models import Pupil
 from tests.factories import (
@@ -326,6 +334,81 @@ def test_cached_figures_change_when_the_data_does(client, manager, world, settin
 
     response = client.get(reverse("reports:dashboard"))
     assert _row(response, "severe_at_term_end").cells[0].text == "4"
+
+
+WORKER_REDIS_URL = "redis://127.0.0.1:6379/12"
+
+
+def _figure_on_page(page: str, code: str) -> str:
+    """The first figure in the row of a measure, as the page shows it."""
+    label = re.escape(html.escape(BY_CODE[code].label, quote=False))
+    cell = re.search(label + r"</th>\s*<td[^>]*>(.*?)</td>", page, re.S)
+    assert cell, code
+    return re.sub(r"<[^>]+>|\s+", " ", cell.group(1)).split()[0]
+
+
+def _when_ready(client, url: str, *, pending: str) -> str:
+    """The page once it no longer shows `pending`, asking again for up to a minute."""
+    deadline = time.monotonic() + 60
+    while True:
+        page = client.get(url).content.decode()
+        if pending not in page or time.monotonic() > deadline:
+            return page
+        time.sleep(0.2)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps migrations' rows
+def test_figures_a_page_cannot_wait_for_are_worked_out_by_a_worker(
+    client, manager, world, settings, school_a
+):
+    """The page waits no longer than REPORTS_WAIT_SECONDS: until a worker has the figures it
+    says they are being worked out, and after a change it shows the earlier ones, saying when."""
+    settings.REPORTS_CACHE_SECONDS = 60
+    settings.REPORTS_WAIT_SECONDS = 0
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = WORKER_REDIS_URL
+    settings.CELERY_RESULT_BACKEND = WORKER_REDIS_URL
+    redis.Redis.from_url(WORKER_REDIS_URL).flushdb()
+    worker_app = Celery("attendance_tracker", set_as_current=False)
+    worker_app.config_from_object("django.conf:settings", namespace="CELERY")
+    client.force_login(manager)
+    url = reverse("reports:dashboard")
+
+    with setup_default_app(worker_app):  # restores the current app afterwards
+        worker_app.set_current()  # the page's task goes to this test's broker
+        first = client.get(url).content.decode()
+
+        assert 'data-testid="figures-pending"' in first
+        assert "The figures are being worked out" in first
+        assert "Against the LA’s targets" not in first
+        with (
+            time_machine.travel("2025-11-10 10:00 +00:00", tick=True),  # the worker's clock runs
+            start_worker(worker_app, pool="threads", concurrency=1, perform_ping_check=False),
+        ):
+            ready = _when_ready(client, url, pending="figures-pending")
+            assert _figure_on_page(ready, "severe_at_term_end") == "3"
+
+            absent(PupilFactory(current_school=school_a), school_a)
+            changed = client.get(url).content.decode()
+            assert 'data-testid="figures-earlier"' in changed
+            assert "These figures were worked out at 10:00am on 10 November 2025" in changed
+            assert _figure_on_page(changed, "severe_at_term_end") == "3"
+
+            newer = _when_ready(client, url, pending="figures-earlier")
+    assert _figure_on_page(newer, "severe_at_term_end") == "4"
+
+
+def test_without_redis_the_page_works_out_the_figures_itself(client, manager, world, settings):
+    settings.REPORTS_CACHE_SECONDS = 60
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # nothing listens there
+    client.force_login(manager)
+
+    response = client.get(reverse("reports:dashboard"))
+
+    assert _row(response, "severe_at_term_end").cells[0].text == "3"
+    assert "figures-pending" not in response.content.decode()
 
 
 def test_without_term_dates_the_dashboard_says_so(client, manager):
