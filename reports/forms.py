@@ -5,6 +5,7 @@ from html import escape
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.safestring import mark_safe
 
@@ -13,10 +14,16 @@ from reports.measures import BREAKDOWNS, CHARACTERISTICS, Filters
 from reports.models import Target
 from schools.models import School, Term
 
+# Past this many schools (or link co-ordinators) a list to choose from would make every page
+# megabytes long (22,000 schools nationally): the school is typed as its URN instead, and the
+# link co-ordinator as their email address.
+DEFAULT_LONG_LIST = 300
+
 
 class DashboardForm(forms.Form):
-    """Which term, which pupils, and how to break the figures down. Invalid choices are ignored,
-    so a stale link still shows a dashboard."""
+    """Which term, which pupils, and how to break the figures down. Invalid choices from a list
+    are ignored, so a stale link still shows a dashboard; a URN or an email address that names
+    no one is shown as an error."""
 
     term = forms.ModelChoiceField(queryset=Term.objects.none(), required=False, label="Term")
     phase = forms.ChoiceField(required=False, label="Phase")
@@ -29,43 +36,100 @@ class DashboardForm(forms.Form):
         self, data: Any, *, schools: QuerySet[School], terms: QuerySet[Term], **kwargs: Any
     ) -> None:
         super().__init__(data, **kwargs)
+        self.schools = schools
         self.fields["term"].queryset = terms  # type: ignore[attr-defined]
         self.fields["term"].empty_label = "The current term"  # type: ignore[attr-defined]
-        # Plain (id, name) pairs: an LA has hundreds of schools, and model instances for each
-        # would cost more than the rest of the page.
-        self.fields["school"].choices = [  # type: ignore[attr-defined]
-            ("", "All"),
-            *((str(pk), name) for pk, name in schools.order_by("name").values_list("pk", "name")),
-        ]
+        long_list = int(getattr(settings, "DASHBOARD_LONG_LIST", DEFAULT_LONG_LIST))
+        self.coordinators = User.objects.filter(
+            is_link_coordinator=True, link_assignments__school__in=schools
+        ).distinct()
+        self.long_schools = schools.count() > long_list
+        self.long_coordinators = self.coordinators.count() > long_list
+        if self.long_schools:
+            del self.fields["school"]
+            self.fields["school_urn"] = forms.CharField(
+                required=False, label="School’s URN", max_length=20, strip=True
+            )
+        else:
+            # Plain (id, name) pairs: model instances for each school would cost more than the
+            # rest of the page.
+            pairs = schools.order_by("name").values_list("pk", "name")
+            self.fields["school"].choices = [  # type: ignore[attr-defined]
+                ("", "All"),
+                *((str(pk), name) for pk, name in pairs),
+            ]
         self.fields["phase"].choices = [("", "All"), *School.Phase.choices]  # type: ignore[attr-defined]
-        coordinators = (
-            User.objects.filter(is_link_coordinator=True, link_assignments__school__in=schools)
-            .distinct()
-            .order_by("full_name")
-            .values_list("pk", "full_name")
-        )
+        named = [] if self.long_coordinators else list(
+            self.coordinators.order_by("full_name").values_list("pk", "full_name")
+        )  # fmt: skip
         self.fields["link_coordinator"].choices = [  # type: ignore[attr-defined]
             ("", "All"),
-            *((str(pk), name) for pk, name in coordinators),
+            *((str(pk), name) for pk, name in named),
             ("none", "No link co-ordinator"),
         ]
+        if self.long_coordinators:
+            self.fields["link_coordinator_email"] = forms.CharField(
+                required=False,
+                label="Link co-ordinator’s email address",
+                max_length=254,
+                strip=True,
+            )
         self.fields["characteristic"].choices = [  # type: ignore[attr-defined]
             ("", "All pupils"),
             *((code, label) for code, (label, _) in CHARACTERISTICS.items()),
         ]
         self.fields["breakdown"].choices = [("", "Nothing"), *BREAKDOWNS.items()]  # type: ignore[attr-defined]
 
+    def clean_school_urn(self) -> int | None:
+        urn = self.cleaned_data.get("school_urn", "")
+        if not urn:
+            return None
+        found = self.schools.filter(urn=urn).values_list("pk", flat=True).first()
+        if found is None:
+            raise forms.ValidationError(
+                f"There is no school with URN {urn} among your schools: enter a 6-digit URN, "
+                "like 100001"
+            )
+        return int(found)
+
+    def clean_link_coordinator_email(self) -> int | None:
+        email = self.cleaned_data.get("link_coordinator_email", "")
+        if not email:
+            return None
+        found = self.coordinators.filter(email__iexact=email).values_list("pk", flat=True).first()
+        if found is None:
+            raise forms.ValidationError(
+                f"No link co-ordinator of your schools has the email address {email}"
+            )
+        return int(found)
+
+    def typed_errors(self) -> list[tuple[str, str]]:
+        """(field id, message) for each typed field the viewer must correct."""
+        typed = [
+            self[name] for name in ("school_urn", "link_coordinator_email") if name in self.fields
+        ]
+        return [(field.id_for_label, str(error)) for field in typed for error in field.errors]
+
     def selects(self) -> list[dict[str, Any]]:
         """Each field as a select's parts, its options rendered at once: an LA has hundreds of
         schools, and rendering each through the template language (or format_html) would cost
-        more than the rest of the page."""
+        more than the rest of the page. A typed field (a URN, an email address) has its value
+        and any error instead."""
         out = []
         for field in self:
+            if not isinstance(field.field, forms.ChoiceField):
+                out.append(
+                    {"id": field.id_for_label, "name": field.html_name, "label": field.label,
+                     "typed": True, "value": field.value() or "",
+                     "error": " ".join(str(error) for error in field.errors)}
+                )  # fmt: skip
+                continue
             chosen = str(field.value() or "")
+            choices: Any = field.field.choices
             options = "".join(
                 f'<option value="{escape(str(value))}"'
                 f"{' selected' if str(value) == chosen else ''}>{escape(str(label))}</option>"
-                for value, label in field.field.choices  # type: ignore[attr-defined]
+                for value, label in choices
             )
             out.append(
                 {"id": field.id_for_label, "name": field.html_name, "label": field.label,
@@ -79,14 +143,33 @@ class DashboardForm(forms.Form):
         if self.is_bound:
             self.is_valid()
             data = {name: value for name, value in self.cleaned_data.items() if value}
-        school = data.get("school")
+        school = data.get("school") or data.get("school_urn")
+        coordinator = data.get("link_coordinator_email") or data.get("link_coordinator", "")
         filters = Filters(
             phase=data.get("phase", ""),
             school=int(school) if school else None,
-            link_coordinator=data.get("link_coordinator", ""),
+            link_coordinator=str(coordinator),
             characteristic=data.get("characteristic", ""),
         )
         return data.get("term"), filters, data.get("breakdown", "")
+
+    def query(self, filters: Filters) -> dict[str, str]:
+        """The parameters that choose these filters again on this form (a drill-down's link)."""
+        out = {"phase": filters.phase, "characteristic": filters.characteristic}
+        if filters.school:
+            if self.long_schools:
+                urn = School.objects.filter(pk=filters.school).values_list("urn", flat=True)
+                out["school_urn"] = urn.first() or ""
+            else:
+                out["school"] = str(filters.school)
+        if filters.link_coordinator.isdigit() and self.long_coordinators:
+            email = User.objects.filter(pk=int(filters.link_coordinator)).values_list(
+                "email", flat=True
+            )
+            out["link_coordinator_email"] = email.first() or ""
+        else:
+            out["link_coordinator"] = filters.link_coordinator
+        return {name: value for name, value in out.items() if value}
 
 
 class TargetsForm(forms.Form):

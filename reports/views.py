@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from accounts.models import User
 from attendance.models import PupilAttendance
 from attendance_tracker.access import acting_user, require_perm
 from audit.models import AccessLogEntry
@@ -41,22 +42,25 @@ class Chosen:
             ("link_coordinator", self.filters.link_coordinator),
             ("characteristic", self.filters.characteristic),
         ]
-        return "; ".join(
-            str(dict(fields[name].choices).get(value, value))  # type: ignore[attr-defined]
-            for name, value in chosen
-            if value
-        )
+        words = []
+        for name, value in chosen:
+            if not value:
+                continue
+            listed = dict(getattr(fields.get(name), "choices", ()))
+            if value in listed:
+                words.append(str(listed[value]))
+            elif name == "school":  # typed as a URN: the list is too long to show
+                words.append(School.objects.get(pk=int(value)).name)
+            elif name == "link_coordinator" and value.isdigit():
+                words.append(User.objects.get(pk=int(value)).full_name)
+            else:
+                words.append(value)
+        return "; ".join(words)
 
     def drill_base(self) -> dict[str, str]:
         """The choices a drill-down keeps, as its query's parameters."""
-        base = {
-            "term": str(self.term.pk) if self.term else "",
-            "phase": self.filters.phase,
-            "school": str(self.filters.school or ""),
-            "link_coordinator": self.filters.link_coordinator,
-            "characteristic": self.filters.characteristic,
-        }
-        return {name: value for name, value in base.items() if value}
+        term = {"term": str(self.term.pk)} if self.term else {}
+        return term | self.form.query(self.filters)
 
 
 def _choices(request: HttpRequest) -> Chosen:

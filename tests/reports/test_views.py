@@ -209,6 +209,60 @@ def test_a_drilldown_is_recorded_in_the_access_log(client, manager, world, autum
     assert "Severely absent pupils at term end" in entry.description
 
 
+def test_past_a_long_list_a_school_is_chosen_by_its_urn_and_kept_in_the_drilldown(
+    client, manager, world, settings, school_b
+):
+    settings.DASHBOARD_LONG_LIST = 1  # two schools: as many as 22,000 would be
+    client.force_login(manager)
+
+    response = client.get(reverse("reports:dashboard"), {"school_urn": school_b.urn})
+
+    page = response.content.decode()
+    assert 'name="school"' not in page  # no list of every school
+    assert f'name="school_urn" type="text" value="{school_b.urn}"' in page
+    assert "(Birchwood Academy)" in page
+    assert _row(response, "severe_at_term_end").cells[0].text == "2"
+    drill = _row(response, "severe_at_term_end").cells[0].drill
+    assert f"school_urn={school_b.urn}" in drill
+    listed = client.get(drill).context["page"].rows
+    assert {pupil.pk for pupil in listed} == {pupil.pk for pupil in world["at_b"]}
+
+
+def test_a_urn_that_is_not_one_of_the_viewers_schools_is_an_error(
+    client, pastoral_lead, world, settings, school_b
+):
+    settings.DASHBOARD_LONG_LIST = 0
+    client.force_login(pastoral_lead)  # at school A only
+
+    response = client.get(reverse("reports:dashboard"), {"school_urn": school_b.urn})
+
+    page = response.content.decode()
+    assert "There is a problem" in page
+    assert f"There is no school with URN {school_b.urn} among your schools" in page
+    assert _row(response, "severe_at_term_end").cells[0].text == "1"  # still A's only
+
+
+def test_past_a_long_list_a_link_coordinator_is_chosen_by_email_address(
+    client, manager, world, settings, link_coordinator
+):
+    settings.DASHBOARD_LONG_LIST = 0
+    client.force_login(manager)
+
+    chosen = client.get(
+        reverse("reports:dashboard"), {"link_coordinator_email": link_coordinator.email.upper()}
+    )
+    unknown = client.get(
+        reverse("reports:dashboard"), {"link_coordinator_email": "nobody@council.example"}
+    )
+
+    assert _row(chosen, "severe_at_term_end").cells[0].text == "1"  # A's, Lin's school
+    assert f"({link_coordinator.full_name})" in chosen.content.decode()
+    assert "No link co-ordinator of your schools has the email address nobody@council.example" in (
+        unknown.content.decode()
+    )
+    assert _row(unknown, "severe_at_term_end").cells[0].text == "3"
+
+
 def test_a_pastoral_leads_drilldown_never_lists_another_schools_pupils(
     client, pastoral_lead, world, autumn, school_b
 ):
