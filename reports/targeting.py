@@ -85,8 +85,8 @@ PACK_MEASURES = (
 
 
 def cached_la_figures(term: Term, today: datetime.date) -> Figures:
-    """Every measure LA-wide for the term, kept in Redis until the data changes (as the
-    dashboard's are): every school's pack compares itself with the same figures."""
+    """The attendance measures (1–4) LA-wide for the term, kept in Redis until the data changes
+    (as the dashboard's are): every school's pack compares itself with the same figures."""
     version = cache.data_version()
     key = cache.key(
         term_id=term.pk,
@@ -95,9 +95,11 @@ def cached_la_figures(term: Term, today: datetime.date) -> Figures:
         breakdown="",
         today=today,
         version=version,
-        kind="figures",
+        kind="attendance-figures",
     )
-    text = cache.cached(key, lambda: json.dumps(compute(term, today=today).to_json()))
+    text = cache.cached(
+        key, lambda: json.dumps(compute(term, today=today, attendance_only=True).to_json())
+    )
     return Figures.from_json(json.loads(text))
 
 
@@ -123,7 +125,8 @@ def school_figures(
     if by_school is not None:
         own, split = by_school, ("school", str(school.pk))
     else:
-        own, split = compute(term, schools=[school.pk], today=today), (ALL, "")
+        own = compute(term, schools=[school.pk], today=today, attendance_only=True)
+        split = (ALL, "")
     year = la.period("year")
     period = year.code if year else ""
     return [

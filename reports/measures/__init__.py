@@ -358,7 +358,10 @@ _ZERO_FILLED = (Kind.RATE, Kind.COUNT, Kind.PER_100)
 
 
 def _assemble(
-    raw: list[tuple[Any, ...]], spec: sql.Spec, periods: list[Period]
+    raw: list[tuple[Any, ...]],
+    spec: sql.Spec,
+    periods: list[Period],
+    measures: tuple[Measure, ...] = MEASURES,
 ) -> list[tuple[str, str, str, str, Decimal | None, Decimal | None, Any]]:
     """(measure, dim, key, period, numerator, denominator, value), zeros filled in."""
     found: dict[tuple[str, str, str, str], tuple[Any, Any, Any]] = {}
@@ -369,7 +372,7 @@ def _assemble(
             keys_by_dim.setdefault(dim, set()).add(bucket)
     dims = [spec.breakdown] if spec.breakdown else []
     out = []
-    for measure in MEASURES:
+    for measure in measures:
         if measure.kind == Kind.DATE:
             continue
         splits = {
@@ -465,9 +468,11 @@ def compute(
     breakdown: str = "",
     today: datetime.date | None = None,
     from_summaries: bool = True,
+    attendance_only: bool = False,
 ) -> Figures:
     """Every measure for the term (and the periods around it), for the given schools (None:
-    LA-wide, including pupils at no school), filtered and broken down.
+    LA-wide, including pupils at no school), filtered and broken down; with `attendance_only`,
+    measures 1–4 alone (a fraction of the time at national scale).
 
     Measures 1–4 come from the stored attendance summaries (reports.summary), brought up to date
     first; `from_summaries=False` reads every pupil's records instead, as a check on them."""
@@ -478,7 +483,8 @@ def compute(
     distinct, computed_as = sql.without_repeats(spec)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql.SESSION)
-        cursor.execute(sql.statement(distinct, summary=summarised), sql.params(distinct))
+        make = sql.attendance_statement if attendance_only else sql.statement
+        cursor.execute(make(distinct, summary=summarised), sql.params(distinct))
         found = list(cursor.fetchall())
     raw = [
         (m, periods[j].code, *rest)
@@ -486,7 +492,10 @@ def compute(
         for j, k in enumerate(computed_as)
         if k == i
     ]
-    cells = _assemble(raw, spec, periods)
+    chosen = (
+        tuple(m for m in MEASURES if m.code in ATTENDANCE_MEASURES) if attendance_only else MEASURES
+    )
+    cells = _assemble(raw, spec, periods, chosen)
     dated: list[tuple[int, Any, Any]] = []
     if breakdown == "school" or (spec.schools is not None and len(spec.schools) == 1):
         in_scope = spec.schools if spec.schools is not None else [

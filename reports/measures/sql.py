@@ -1140,6 +1140,16 @@ FROM {vals} AS v
 GROUP BY 1, 2, 3, 4"""
 
 
+def attendance_statement(spec: Spec, *, summary: bool = False) -> str:
+    """Measures 1–4 alone, as `statement` computes them: for a comparison that needs no more
+    (a targeting support meeting pack's LA figures)."""
+    summary = summary and can_summarise(spec)
+    ctes = (summary_base_ctes(spec) if summary else base_ctes(spec)) + attendance_ctes(
+        spec, summary=summary
+    )
+    return f"{_with(ctes)}\n{attendance_select(spec)}"
+
+
 def drilldown_statement(spec: Spec, measure: str, period: int, *, summary: bool = False) -> str:
     """The pupils behind one count of the period: SELECTs pupil_id, given %(d_period)s,
     %(d_measure)s, and %(d_dim)s and %(d_val)s for a split ('' for none).

@@ -24,6 +24,7 @@ from early_help_plans.models import (
 )
 from reports import measures
 from reports.measures import Filters
+from reports.measures.definitions import ATTENDANCE_MEASURES
 from schools.models import Enrolment, Pupil, School, Term
 from tests.factories import (
     AcademicYearFactory,
@@ -89,10 +90,18 @@ def moved(pupil, old, new, on):
 
 
 def figures(term, **kwargs):
-    """The figures, checked against the same figures read from every pupil's records: the
-    stored attendance summaries must never change an answer."""
+    """The figures, checked against the same figures read from every pupil's records (the
+    stored attendance summaries must never change an answer), and against measures 1–4
+    computed alone (as a targeting support meeting pack computes the LA's)."""
     result = measures.compute(term, today=TODAY, **kwargs)
     assert result.rows == measures.compute(term, today=TODAY, from_summaries=False, **kwargs).rows
+    alone = measures.compute(term, today=TODAY, attendance_only=True, **kwargs).rows
+    full = {(r.measure, r.period, r.breakdown, r.key): r for r in result.rows}
+    assert all(full[(r.measure, r.period, r.breakdown, r.key)] == r for r in alone)
+    # Computed alone, a breakdown lists only the schools (or other groups) with records.
+    assert {(r.measure, r.period) for r in alone if r.breakdown == "all"} == {
+        (r.measure, r.period) for r in result.rows if r.measure in ATTENDANCE_MEASURES
+    }
     return result
 
 
