@@ -46,6 +46,7 @@ Decisions and approximations, where the data model holds no history:
 import dataclasses
 import datetime
 import re
+import threading
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
@@ -460,6 +461,61 @@ def _fresh_summaries(spec: sql.Spec) -> bool:
     return summary.ensure_fresh([w.start_year for w in spec.windows])
 
 
+def _run(statement: str, spec: sql.Spec) -> list[tuple[Any, ...]]:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql.SESSION)
+        cursor.execute(statement, sql.params(spec))
+        return list(cursor.fetchall())
+
+
+def _side_by_side_possible(spec: sql.Spec) -> bool:
+    """LA-wide figures, outside any transaction (which would have to be their snapshot), and
+    not turned off (REPORTS_SIDE_BY_SIDE): the only ones slow enough to be worth a second
+    connection."""
+    return (
+        spec.schools is None
+        and not connection.in_atomic_block
+        and bool(getattr(settings, "REPORTS_SIDE_BY_SIDE", True))
+    )
+
+
+def _side_by_side(spec: sql.Spec, summarised: bool) -> list[tuple[Any, ...]]:
+    """Both halves of the measures (sql.PARTS) at once, each on its own connection (so on its
+    own core), reading one snapshot: the plans' half in a thread, the rest here."""
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    failed: list[BaseException] = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        cursor.execute("SELECT pg_export_snapshot()")
+        snapshot = cursor.fetchone()[0]
+
+        def plans() -> None:
+            try:
+                with transaction.atomic(), connection.cursor() as other:  # the thread's own
+                    other.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    other.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+                    other.execute(sql.SESSION)
+                    other.execute(sql.statement(spec, summary=summarised, part="plans"),
+                                  sql.params(spec))  # fmt: skip
+                    found["plans"] = list(other.fetchall())
+            except BaseException as error:  # raised again in the caller
+                failed.append(error)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=plans, name="measures-plans")
+        thread.start()
+        try:
+            cursor.execute(sql.SESSION)
+            cursor.execute(sql.statement(spec, summary=summarised, part="people"), sql.params(spec))
+            found["people"] = list(cursor.fetchall())
+        finally:
+            thread.join()
+    if failed:
+        raise failed[0]
+    return found["people"] + found["plans"]
+
+
 def compute(
     term: Term,
     *,
@@ -481,11 +537,12 @@ def compute(
     summarised = from_summaries and _fresh_summaries(spec)
     # A period the same as another (in autumn, the term and the year to date) is computed once.
     distinct, computed_as = sql.without_repeats(spec)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql.SESSION)
-        make = sql.attendance_statement if attendance_only else sql.statement
-        cursor.execute(make(distinct, summary=summarised), sql.params(distinct))
-        found = list(cursor.fetchall())
+    if attendance_only:
+        found = _run(sql.attendance_statement(distinct, summary=summarised), distinct)
+    elif _side_by_side_possible(spec):
+        found = _side_by_side(distinct, summarised)
+    else:
+        found = _run(sql.statement(distinct, summary=summarised), distinct)
     raw = [
         (m, periods[j].code, *rest)
         for m, i, *rest in found

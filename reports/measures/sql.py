@@ -767,22 +767,30 @@ _CASE_OPEN = "c.opened_on <= p.as_of AND (c.closed_on IS NULL OR c.closed_on > p
 
 
 def case_sets(at: Callable[[str, str], str]) -> str:
+    # Parallel arrays (measure, dim, value), a measure NULL where it does not apply: as for
+    # reduced timetables, a LATERAL union of SELECTs was run again for every case and period.
+    closed_in = "c.closed_on BETWEEN p.lo AND p.hi"
     return f"""
 SELECT p.code, m.measure, m.dim, m.val, c.id::bigint * 16 + 2, c.pupil_id,
     {at("c.pupil_id", "p.as_of")}
 FROM cases_case c
 JOIN periods p ON c.opened_on <= p.hi AND (c.closed_on IS NULL OR c.closed_on >= p.lo)
-CROSS JOIN LATERAL (
-    SELECT 'cases_open', '', '' WHERE {_CASE_OPEN}
-    UNION ALL SELECT 'cases_open', 'rag', c.rag WHERE {_CASE_OPEN}
-    UNION ALL SELECT 'cases_open', 'tier', c.tier::text WHERE {_CASE_OPEN}
-    UNION ALL SELECT 'cases_open', 'case_link_coordinator',
-        coalesce(c.link_coordinator_id::text, '') WHERE {_CASE_OPEN}
-    UNION ALL SELECT 'cases_opened', '', '' WHERE c.opened_on BETWEEN p.lo AND p.hi
-    UNION ALL SELECT 'cases_closed', '', '' WHERE c.closed_on BETWEEN p.lo AND p.hi
-    UNION ALL SELECT 'cases_closed', 'case_closure_reason', c.closure_reason
-        WHERE c.closed_on BETWEEN p.lo AND p.hi
+CROSS JOIN LATERAL (SELECT {_CASE_OPEN} AS open_at_end) AS o
+CROSS JOIN LATERAL unnest(
+    ARRAY[
+        CASE WHEN o.open_at_end THEN 'cases_open' END,
+        CASE WHEN o.open_at_end THEN 'cases_open' END,
+        CASE WHEN o.open_at_end THEN 'cases_open' END,
+        CASE WHEN o.open_at_end THEN 'cases_open' END,
+        CASE WHEN c.opened_on BETWEEN p.lo AND p.hi THEN 'cases_opened' END,
+        CASE WHEN {closed_in} THEN 'cases_closed' END,
+        CASE WHEN {closed_in} THEN 'cases_closed' END
+    ],
+    ARRAY['', 'rag', 'tier', 'case_link_coordinator', '', '', 'case_closure_reason'],
+    ARRAY['', c.rag, c.tier::text, coalesce(c.link_coordinator_id::text, ''), '', '',
+          c.closure_reason]
 ) AS m(measure, dim, val)
+WHERE m.measure IS NOT NULL
 UNION ALL
 SELECT p.code, CASE te.kind WHEN 'stepped_up' THEN 'step_ups' ELSE 'step_downs' END, '', '',
     te.id::bigint * 16 + 3, c.pupil_id, {at("c.pupil_id", "p.as_of")}
@@ -963,20 +971,23 @@ _OVER_SIX_WEEKS = f"{_RUNNING} AND t.started_on <= p.as_of - 42"
 
 
 def timetable_sets(at: Callable[[str, str], str]) -> str:
+    # One array a row, its measures where they apply: a LATERAL union of a SELECT per measure
+    # was planned as a subquery run again for every timetable and period (4 s nationally).
     return f"""
 SELECT p.code, m.measure, '', '', t.pupil_id::bigint * 16 + 1, t.pupil_id, t.school_id
 FROM cases_reducedtimetable t
 JOIN periods p ON t.started_on <= p.hi AND (t.ended_on IS NULL OR t.ended_on >= p.lo)
-CROSS JOIN LATERAL (
-    SELECT 'rtt_started' WHERE t.started_on BETWEEN p.lo AND p.hi
-    UNION ALL SELECT 'rtt_on_at_end' WHERE {_RUNNING}
-    UNION ALL SELECT 'rtt_ended' WHERE t.ended_on BETWEEN p.lo AND p.hi
-    UNION ALL SELECT 'rtt_ended_full_time'
-        WHERE t.ended_on BETWEEN p.lo AND p.hi AND t.returned_full_time
-    UNION ALL SELECT 'rtt_over_6_weeks' WHERE {_OVER_SIX_WEEKS}
-    UNION ALL SELECT 'rtt_over_6_weeks_no_return_plan'
-        WHERE {_OVER_SIX_WEEKS} AND btrim(t.return_plan) = ''
-) AS m(measure)"""
+CROSS JOIN LATERAL unnest(ARRAY[
+    CASE WHEN t.started_on BETWEEN p.lo AND p.hi THEN 'rtt_started' END,
+    CASE WHEN {_RUNNING} THEN 'rtt_on_at_end' END,
+    CASE WHEN t.ended_on BETWEEN p.lo AND p.hi THEN 'rtt_ended' END,
+    CASE WHEN t.ended_on BETWEEN p.lo AND p.hi AND t.returned_full_time
+        THEN 'rtt_ended_full_time' END,
+    CASE WHEN {_OVER_SIX_WEEKS} THEN 'rtt_over_6_weeks' END,
+    CASE WHEN {_OVER_SIX_WEEKS} AND btrim(t.return_plan) = ''
+        THEN 'rtt_over_6_weeks_no_return_plan' END
+]) AS m(measure)
+WHERE m.measure IS NOT NULL"""
 
 
 def c2_sets(spec: Spec) -> str:
@@ -1088,56 +1099,65 @@ def _sets_ctes(
     return ctes
 
 
-def statement(spec: Spec, *, summary: bool = False) -> str:
+# The two halves of the measures, which share no part: two connections can compute them side by
+# side, on one snapshot.
+PARTS = ("people", "plans")
+
+
+def statement(spec: Spec, *, summary: bool = False, part: str = "") -> str:
     """Every measure: rows of (measure, period, dim, bucket, numerator, denominator, median).
 
     With `summary`, measures 1–4 come from the stored attendance summaries (reports.summary),
-    which must be up to date; otherwise every pupil's records are read."""
+    which must be up to date; otherwise every pupil's records are read. With `part`, only one
+    half of the measures: "people" (attendance, the severely absent, cases, schools, reduced
+    timetables) or "plans" (Family Early Help Plans); each measure is counted in one half."""
+    if part and part not in PARTS:
+        raise ValueError(f"no part {part!r}")
+    people, plans_too = part != "plans", part != "people"
     dims = [spec.breakdown] if spec.breakdown else []
     summary = summary and can_summarise(spec)
     at = school_at_for(spec)
     per_plan = by_plan(spec)
-    plans = plan_sets(at, per_plan=per_plan)
+    plans = [plan_sets(at, per_plan=per_plan)] if plans_too else []
+    sets = ([timetable_sets(at), c2_sets(spec)] if people else []) + ([] if per_plan else plans)
+    unique = (
+        [school_sets(spec, summary=summary), severity_sets(at), case_sets(at)] if people else []
+    ) + (plans if per_plan else [])
+    vals = [plan_vals(at)] if plans_too else []
     ctes = (
         (summary_base_ctes(spec) if summary else base_ctes(spec))
-        + attendance_ctes(spec, summary=summary)
-        + severity_ctes(spec, summary=summary)
-        + plan_ctes(spec, per_plan=per_plan)
-        + _sets_ctes(
-            spec,
-            sets=[timetable_sets(at), c2_sets(spec)] + ([] if per_plan else [plans]),
-            unique=[school_sets(spec, summary=summary), severity_sets(at), case_sets(at)]
-            + ([plans] if per_plan else []),
-            vals=[plan_vals(at)],
-        )
-    )
-    ctes += [
-        ("sets_tagged", tagged(spec, "sets", "x.period, x.measure, x.unit", dims, "dim")),
-        ("usets_tagged", tagged(spec, "usets", "x.period, x.measure", dims, "dim")),
-        (
-            "vals_tagged",
-            tagged(spec, "vals", "x.period, x.measure, x.unit, x.amount", dims, "dim"),
-        ),
-    ]
-    # A plan with several children gives a row for each, counted once; a row each plan, once.
-    vals = (
-        "vals_tagged"
-        if per_plan
-        else "(SELECT DISTINCT measure, period, dim, bucket, unit, amount FROM vals_tagged)"
-    )
-    return f"""{_with(ctes)}
-{attendance_select(spec)}
-UNION ALL
+        + (attendance_ctes(spec, summary=summary) + severity_ctes(spec, summary=summary)
+           if people else [])
+        + (plan_ctes(spec, per_plan=per_plan) if plans_too else [])
+        + _sets_ctes(spec, sets=sets, unique=unique, vals=vals)
+    )  # fmt: skip
+    selects = [attendance_select(spec)] if people else []
+    if sets:
+        ctes.append(("sets_tagged", tagged(spec, "sets", "x.period, x.measure, x.unit", dims,
+                                           "dim")))  # fmt: skip
+        selects.append("""
 SELECT measure, period, dim, bucket, count(DISTINCT unit)::numeric, NULL::numeric, NULL::numeric
-FROM sets_tagged GROUP BY 1, 2, 3, 4
-UNION ALL
+FROM sets_tagged GROUP BY 1, 2, 3, 4""")
+    if unique:
+        ctes.append(("usets_tagged", tagged(spec, "usets", "x.period, x.measure", dims, "dim")))
+        selects.append("""
 SELECT measure, period, dim, bucket, count(*)::numeric, NULL::numeric, NULL::numeric
-FROM usets_tagged GROUP BY 1, 2, 3, 4
-UNION ALL
+FROM usets_tagged GROUP BY 1, 2, 3, 4""")
+    if vals:
+        ctes.append(("vals_tagged", tagged(spec, "vals", "x.period, x.measure, x.unit, x.amount",
+                                           dims, "dim")))  # fmt: skip
+        # A plan with several children gives a row for each, counted once; a row each plan, once.
+        source = (
+            "vals_tagged"
+            if per_plan
+            else "(SELECT DISTINCT measure, period, dim, bucket, unit, amount FROM vals_tagged)"
+        )
+        selects.append(f"""
 SELECT measure, period, dim, bucket, sum(amount), count(*)::numeric,
     percentile_cont(0.5) WITHIN GROUP (ORDER BY amount)::numeric
-FROM {vals} AS v
-GROUP BY 1, 2, 3, 4"""
+FROM {source} AS v
+GROUP BY 1, 2, 3, 4""")
+    return _with(ctes) + "\nUNION ALL".join(selects)
 
 
 def attendance_statement(spec: Spec, *, summary: bool = False) -> str:

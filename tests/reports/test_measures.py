@@ -9,6 +9,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models.expressions import RawSQL
 
 from attendance.models import AttendanceRecord, PupilAttendance
@@ -625,3 +626,23 @@ def test_other_plan_kinds_are_labelled(terms, severe_world):
     row = result.get("with_plan", AUTUMN, "plan_type", "child_in_need")
     assert row.breakdown_value == "Child in need plan"
     assert Term.objects.count() == 3
+
+
+# Two connections ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps migrations' rows
+def test_la_wide_figures_from_two_connections_are_those_from_one(
+    terms, severe_world, plan_world, settings
+):
+    """Outside a transaction, LA-wide figures are computed in two halves side by side, on two
+    connections reading one snapshot: the figures are exactly those of one statement."""
+    assert not connection.in_atomic_block
+
+    both = measures.compute(terms["autumn"], today=TODAY)
+    settings.REPORTS_SIDE_BY_SIDE = False
+    one = measures.compute(terms["autumn"], today=TODAY)
+
+    assert both.rows == one.rows
+    assert cell(both, "severe_at_term_end")[0] > 0
+    assert cell(both, "plans_active")[0] > 0
