@@ -19,7 +19,8 @@ kept, never a list of pupils. Any Redis failure computes the figures afresh.
 Figures not yet stored for the data as it is now are worked out by a Celery worker (`answer`):
 at national scale that takes longer than a page may wait. The page waits up to
 REPORTS_WAIT_SECONDS (default 5) for them; if they are not ready by then it shows the last
-figures worked out for the same choices, saying when, or says that they are being worked out.
+figures worked out for the same choices, saying when. With none to show it waits up to
+REPORTS_FIRST_WAIT_SECONDS (default 20), then says that they are being worked out.
 One worker at a time works out the figures for one set of choices.
 """
 
@@ -43,6 +44,8 @@ from reports.measures import Filters
 
 DEFAULT_SECONDS = 15 * 60
 DEFAULT_WAIT_SECONDS = 5.0
+# With no earlier figures to show, a page waits longer: within gunicorn's 30-second timeout.
+DEFAULT_FIRST_WAIT_SECONDS = 20.0
 # The last figures for a set of choices are kept this long, to show while newer ones are worked
 # out; a worker that dies while working them out holds their lock at most WORKING_SECONDS.
 LATEST_SECONDS = 7 * 24 * 60 * 60
@@ -174,18 +177,23 @@ def answer(
 ) -> Answer:
     """The figures stored under `fresh_key`; else, once a worker has been asked to work them out
     (`start_working`, unless one already is), those figures if they are ready within
-    REPORTS_WAIT_SECONDS; else the last ones for the same choices; else none yet.
+    REPORTS_WAIT_SECONDS (REPORTS_FIRST_WAIT_SECONDS if there are no earlier ones); else the
+    last ones for the same choices; else none yet.
 
     With caching turned off, or Redis or the broker unavailable, `make()` works them out here.
     """
     if int(getattr(settings, "REPORTS_CACHE_SECONDS", DEFAULT_SECONDS)) <= 0:
         return Answer(make())
-    wait = float(getattr(settings, "REPORTS_WAIT_SECONDS", DEFAULT_WAIT_SECONDS))
     try:
         client = _client()
         stored = client.get(fresh_key)
         if stored:
             return Answer(_text(stored))
+        if client.exists(latest):
+            wait = float(getattr(settings, "REPORTS_WAIT_SECONDS", DEFAULT_WAIT_SECONDS))
+        else:
+            wait = float(getattr(settings, "REPORTS_FIRST_WAIT_SECONDS",
+                                 DEFAULT_FIRST_WAIT_SECONDS))  # fmt: skip
         if client.set(latest + ":working", b"1", nx=True, ex=WORKING_SECONDS):
             try:
                 start_working()
