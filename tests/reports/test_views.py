@@ -411,6 +411,18 @@ def _when_ready(client, url: str, *, pending: str) -> str:
         time.sleep(0.2)
 
 
+def _worker_app(settings) -> Celery:
+    """A Celery app for this test's own Redis database, as broker, results and figures' cache:
+    the page's tasks leave the eager mode other tests use."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = WORKER_REDIS_URL
+    settings.CELERY_RESULT_BACKEND = WORKER_REDIS_URL
+    redis.Redis.from_url(WORKER_REDIS_URL).flushdb()
+    app = Celery("attendance_tracker", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    return app
+
+
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps migrations' rows
 def test_figures_a_page_cannot_wait_for_are_worked_out_by_a_worker(
@@ -421,12 +433,7 @@ def test_figures_a_page_cannot_wait_for_are_worked_out_by_a_worker(
     when."""
     settings.REPORTS_CACHE_SECONDS = 60
     settings.REPORTS_WAIT_SECONDS = settings.REPORTS_FIRST_WAIT_SECONDS = 0
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.REDIS_URL = settings.CELERY_BROKER_URL = WORKER_REDIS_URL
-    settings.CELERY_RESULT_BACKEND = WORKER_REDIS_URL
-    redis.Redis.from_url(WORKER_REDIS_URL).flushdb()
-    worker_app = Celery("attendance_tracker", set_as_current=False)
-    worker_app.config_from_object("django.conf:settings", namespace="CELERY")
+    worker_app = _worker_app(settings)
     client.force_login(manager)
     url = reverse("reports:dashboard")
 
@@ -461,12 +468,7 @@ def test_with_no_earlier_figures_the_first_page_waits_for_the_worker(
 ):
     settings.REPORTS_CACHE_SECONDS = 60
     settings.REPORTS_WAIT_SECONDS, settings.REPORTS_FIRST_WAIT_SECONDS = 0, 60
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.REDIS_URL = settings.CELERY_BROKER_URL = WORKER_REDIS_URL
-    settings.CELERY_RESULT_BACKEND = WORKER_REDIS_URL
-    redis.Redis.from_url(WORKER_REDIS_URL).flushdb()
-    worker_app = Celery("attendance_tracker", set_as_current=False)
-    worker_app.config_from_object("django.conf:settings", namespace="CELERY")
+    worker_app = _worker_app(settings)
     client.force_login(manager)
 
     with (
