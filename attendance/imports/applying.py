@@ -274,28 +274,26 @@ def _record_moves(cursor: Any) -> int:
 
 
 def _upsert_records(cursor: Any, params: dict[str, Any]) -> dict[str, int]:
-    cursor.execute(
-        "CREATE TEMP TABLE import_written (pupil_id bigint, inserted boolean) ON COMMIT DROP"
-    )
     # A pupil new in this import has no stored records: their rows go straight in, with no
-    # look-up of stored figures and no ON CONFLICT.
+    # look-up of stored figures and no ON CONFLICT, and all of them are written (so they need
+    # not be listed in import_written: see written_pupils).
     cursor.execute(
         """
-        WITH written AS (
-            INSERT INTO attendance_attendancerecord (pupil_id, school_id, period_start,
-                period_end, possible_sessions, attended_sessions, authorised_absence,
-                unauthorised_absence, code_counts, suspensions, imported_by_id)
-            SELECT r.pupil_id, r.school_id, r.period_start, r.period_end, r.possible_sessions,
-                r.attended_sessions, r.authorised_absence, r.unauthorised_absence, r.code_counts,
-                r.suspensions, %(import_id)s
-            FROM import_resolved r
-            WHERE r.is_new_pupil
-            ORDER BY r.pupil_id, r.school_id, r.period_start, r.period_end  -- as the indexes
-            RETURNING pupil_id
-        )
-        INSERT INTO import_written SELECT pupil_id, true FROM written
+        INSERT INTO attendance_attendancerecord (pupil_id, school_id, period_start,
+            period_end, possible_sessions, attended_sessions, authorised_absence,
+            unauthorised_absence, code_counts, suspensions, imported_by_id)
+        SELECT r.pupil_id, r.school_id, r.period_start, r.period_end, r.possible_sessions,
+            r.attended_sessions, r.authorised_absence, r.unauthorised_absence, r.code_counts,
+            r.suspensions, %(import_id)s
+        FROM import_resolved r
+        WHERE r.is_new_pupil
+        ORDER BY r.pupil_id, r.school_id, r.period_start, r.period_end  -- as the indexes
         """,
         params,
+    )
+    new_pupils_rows = int(cursor.rowcount)
+    cursor.execute(
+        "CREATE TEMP TABLE import_written (pupil_id bigint, inserted boolean) ON COMMIT DROP"
     )
     # A known pupil's row is new, a correction, or equal to what is stored (and left alone).
     cursor.execute(
@@ -336,9 +334,15 @@ def _upsert_records(cursor: Any, params: dict[str, Any]) -> dict[str, int]:
         "FROM import_written"
     )
     inserted, corrected = cursor.fetchone()
+    inserted = new_pupils_rows + int(inserted)
     total = _one(cursor, "SELECT count(*) FROM import_resolved")
     return {
-        "records_new": int(inserted),
+        "records_new": inserted,
         "records_corrected": int(corrected),
         "records_unchanged": total - int(inserted) - int(corrected),
     }
+
+
+# The rows of import_resolved whose pupil had a record written: every new pupil, and each known
+# pupil listed in import_written.
+WRITTEN_PUPILS = "r.is_new_pupil OR r.pupil_id IN (SELECT pupil_id FROM import_written)"

@@ -201,11 +201,11 @@ def _check_and_apply(
     counts = applying.apply_rows(cursor, import_id=record.pk, present=loaded.header.staging_columns)
     tell("storing", rows_stored=loaded.rows)
     cursor.execute(
-        """
+        f"""
         CREATE TEMP TABLE import_affected ON COMMIT DROP AS
         SELECT DISTINCT r.pupil_id, pg_temp.academic_year(r.period_start) AS start_year
         FROM import_resolved r
-        WHERE r.pupil_id IN (SELECT pupil_id FROM import_written)
+        WHERE {applying.WRITTEN_PUPILS}
         """
     )
     before = _flags(today)
