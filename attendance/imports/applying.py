@@ -273,19 +273,25 @@ def _record_moves(cursor: Any) -> int:
     return moved
 
 
+# What both inserts of records write, and the values they take from import_resolved (r).
+RECORD_COLUMNS = (
+    "pupil_id, school_id, period_start, period_end, possible_sessions, attended_sessions, "
+    "authorised_absence, unauthorised_absence, code_counts, suspensions, imported_by_id"
+)
+RESOLVED_VALUES = (
+    ", ".join(f"r.{column}" for column in RECORD_COLUMNS.split(", ") if column != "imported_by_id")
+    + ", %(import_id)s"
+)
+
+
 def _upsert_records(cursor: Any, params: dict[str, Any]) -> dict[str, int]:
     # A pupil new in this import has no stored records: their rows go straight in, with no
     # look-up of stored figures and no ON CONFLICT, and all of them are written (so they need
-    # not be listed in import_written: see written_pupils).
+    # not be listed in import_written: see WRITTEN_PUPILS).
     cursor.execute(
-        """
-        INSERT INTO attendance_attendancerecord (pupil_id, school_id, period_start,
-            period_end, possible_sessions, attended_sessions, authorised_absence,
-            unauthorised_absence, code_counts, suspensions, imported_by_id)
-        SELECT r.pupil_id, r.school_id, r.period_start, r.period_end, r.possible_sessions,
-            r.attended_sessions, r.authorised_absence, r.unauthorised_absence, r.code_counts,
-            r.suspensions, %(import_id)s
-        FROM import_resolved r
+        f"""
+        INSERT INTO attendance_attendancerecord ({RECORD_COLUMNS})
+        SELECT {RESOLVED_VALUES} FROM import_resolved r
         WHERE r.is_new_pupil
         ORDER BY r.pupil_id, r.school_id, r.period_start, r.period_end  -- as the indexes
         """,
@@ -297,15 +303,10 @@ def _upsert_records(cursor: Any, params: dict[str, Any]) -> dict[str, int]:
     )
     # A known pupil's row is new, a correction, or equal to what is stored (and left alone).
     cursor.execute(
-        """
+        f"""
         WITH written AS (
-            INSERT INTO attendance_attendancerecord AS a (pupil_id, school_id, period_start,
-                period_end, possible_sessions, attended_sessions, authorised_absence,
-                unauthorised_absence, code_counts, suspensions, imported_by_id)
-            SELECT r.pupil_id, r.school_id, r.period_start, r.period_end, r.possible_sessions,
-                r.attended_sessions, r.authorised_absence, r.unauthorised_absence, r.code_counts,
-                r.suspensions, %(import_id)s
-            FROM import_resolved r
+            INSERT INTO attendance_attendancerecord AS a ({RECORD_COLUMNS})
+            SELECT {RESOLVED_VALUES} FROM import_resolved r
             LEFT JOIN attendance_attendancerecord s
                 ON s.pupil_id = r.pupil_id AND s.school_id = r.school_id
                 AND s.period_start = r.period_start AND s.period_end = r.period_end
@@ -333,13 +334,13 @@ def _upsert_records(cursor: Any, params: dict[str, Any]) -> dict[str, int]:
         "SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) "
         "FROM import_written"
     )
-    inserted, corrected = cursor.fetchone()
-    inserted = new_pupils_rows + int(inserted)
+    known_inserted, corrected = cursor.fetchone()
+    inserted = new_pupils_rows + int(known_inserted)
     total = _one(cursor, "SELECT count(*) FROM import_resolved")
     return {
         "records_new": inserted,
         "records_corrected": int(corrected),
-        "records_unchanged": total - int(inserted) - int(corrected),
+        "records_unchanged": total - inserted - int(corrected),
     }
 
 
