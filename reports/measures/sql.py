@@ -34,7 +34,13 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
-from reports.measures.definitions import ATTENDANCE_MEASURES, BY_CODE, CHARACTERISTICS
+from reports.measures.definitions import (
+    ATTENDANCE_MEASURES,
+    BY_CODE,
+    CHARACTERISTICS,
+    MEASURES,
+    Kind,
+)
 
 YEAR_KINDS = "('year', 'last_year')"
 PRIMARY_YEARS = "('N1', 'N2', 'R', '1', '2', '3', '4', '5', '6')"
@@ -392,6 +398,16 @@ def summary_base_ctes(spec: Spec) -> list[tuple[str, str]]:
     wide = _wide(
         cols, possible="possible", attended="attended", records="sum(r.suspension_records)"
     )
+    years = sorted({w.start_year for w in spec.windows})
+    movers = ", ".join(
+        f"coalesce(bool_or(r.mover) FILTER (WHERE r.start_year = {year}), false) AS mover_{year}"
+        for year in years
+    )
+    moved = ", ".join(
+        f"CASE WHEN r.mover_{spec.windows[ws[0]].start_year} THEN r.{name}_{k} END AS {name}_{k}"
+        for k, ws in enumerate(cols.sets)
+        for name in ("poss", "att", "susp", "srec", "c2")
+    )
 
     return [
         base_ctes(spec)[0],
@@ -403,13 +419,15 @@ def summary_base_ctes(spec: Spec) -> list[tuple[str, str]]:
         ),
         (
             "recs",
-            f"""SELECT r.pupil_id, r.school_id, {wide}
+            f"""SELECT r.pupil_id, r.school_id, {wide}, {movers}
             FROM detail r WHERE r.win IS NOT NULL GROUP BY 1, 2""",
         ),
         (
+            # A pupil is a mover or not for a whole year: a mover's sums are their sums in recs,
+            # not summed again.
             "mrecs",
-            f"""SELECT r.pupil_id, r.school_id, {wide}
-            FROM detail r WHERE r.win IS NOT NULL AND r.mover GROUP BY 1, 2""",
+            f"""SELECT r.pupil_id, r.school_id, {moved} FROM recs r
+            WHERE {" OR ".join(f"r.mover_{year}" for year in years)}""",
         ),
         ("pupil_sums", f"SELECT pupil_id, {_sums(cols)} FROM recs GROUP BY pupil_id"),
         ("mpupil_sums", f"SELECT pupil_id, {_sums(cols)} FROM mrecs GROUP BY pupil_id"),
@@ -683,6 +701,44 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
         (
             # Cover depends only on the pupil and the day: periods ending the same day (a
             # term and its year to date) share it.
+            "cov_days",
+            "SELECT DISTINCT pupil_id, as_of FROM sev WHERE severe",
+        ),
+        (
+            # Each of those pupils' latest case open at the day's end. Cases, plans and other
+            # plans are read once for every pupil and joined by hash, rather than looked up
+            # pupil by pupil and day by day (hundreds of thousands of lookups nationally).
+            "open_cases",
+            """SELECT DISTINCT ON (c.pupil_id, a.as_of) c.pupil_id, a.as_of, c.id,
+                c.lead_professional_id, c.lead_professional_since, c.opened_on
+            FROM (SELECT DISTINCT as_of FROM periods) a
+            JOIN cases_case c ON c.opened_on <= a.as_of
+                AND (c.closed_on IS NULL OR c.closed_on > a.as_of)
+            WHERE c.pupil_id IN (SELECT pupil_id FROM cov_days)
+            ORDER BY c.pupil_id, a.as_of, c.opened_on DESC, c.id DESC""",
+        ),
+        (
+            # Their latest Family Early Help Plan active at the day's end.
+            "active_plans",
+            """SELECT DISTINCT ON (pc.pupil_id, a.as_of) pc.pupil_id, a.as_of, pl.id,
+                pl.lead_professional_id
+            FROM (SELECT DISTINCT as_of FROM periods) a
+            JOIN early_help_plans_earlyhelpplan pl ON pl.status <> 'draft'
+                AND pl.agreed_on <= a.as_of AND (pl.closed_on IS NULL OR pl.closed_on > a.as_of)
+            JOIN early_help_plans_planchild pc ON pc.plan_id = pl.id
+            WHERE pc.pupil_id IN (SELECT pupil_id FROM cov_days)
+            ORDER BY pc.pupil_id, a.as_of, pl.agreed_on DESC, pl.id DESC""",
+        ),
+        (
+            # The kinds of other plans current that day on the open case.
+            "other_kinds",
+            """SELECT oc.pupil_id, oc.as_of, array_agg(DISTINCT op.kind::text) AS kinds
+            FROM open_cases oc
+            JOIN cases_otherplan op ON op.case_id = oc.id AND op.started_on <= oc.as_of
+                AND (op.ended_on IS NULL OR op.ended_on >= oc.as_of)
+            GROUP BY oc.pupil_id, oc.as_of""",
+        ),
+        (
             "cov_at",
             """SELECT s.pupil_id, s.as_of,
                 CASE WHEN oc.lead_professional_id IS NOT NULL AND (
@@ -693,30 +749,13 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
                 fp.id IS NOT NULL AS has_fehp,
                 coalesce(ot.kinds, '{}'::text[]) AS other_kinds,
                 dd.pupil_id IS NOT NULL AS discussed
-            FROM (SELECT DISTINCT pupil_id, as_of FROM sev WHERE severe) s
+            FROM cov_days s
             LEFT JOIN discussed dd ON dd.pupil_id = s.pupil_id AND dd.as_of = s.as_of
-            LEFT JOIN LATERAL (
-                SELECT c.id, c.lead_professional_id, c.lead_professional_since, c.opened_on
-                FROM cases_case c
-                WHERE c.pupil_id = s.pupil_id AND c.opened_on <= s.as_of
-                    AND (c.closed_on IS NULL OR c.closed_on > s.as_of)
-                ORDER BY c.opened_on DESC, c.id DESC LIMIT 1
-            ) oc ON TRUE
+            LEFT JOIN open_cases oc ON oc.pupil_id = s.pupil_id AND oc.as_of = s.as_of
             LEFT JOIN cases_leadprofessional clp ON clp.id = oc.lead_professional_id
-            LEFT JOIN LATERAL (
-                SELECT pl.id, pl.lead_professional_id
-                FROM early_help_plans_planchild pc
-                JOIN early_help_plans_earlyhelpplan pl ON pl.id = pc.plan_id
-                WHERE pc.pupil_id = s.pupil_id AND pl.status <> 'draft'
-                    AND pl.agreed_on <= s.as_of AND (pl.closed_on IS NULL OR pl.closed_on > s.as_of)
-                ORDER BY pl.agreed_on DESC, pl.id DESC LIMIT 1
-            ) fp ON TRUE
+            LEFT JOIN active_plans fp ON fp.pupil_id = s.pupil_id AND fp.as_of = s.as_of
             LEFT JOIN cases_leadprofessional plp ON plp.id = fp.lead_professional_id
-            LEFT JOIN LATERAL (
-                SELECT array_agg(DISTINCT op.kind::text) AS kinds FROM cases_otherplan op
-                WHERE op.case_id = oc.id AND op.started_on <= s.as_of
-                    AND (op.ended_on IS NULL OR op.ended_on >= s.as_of)
-            ) ot ON TRUE""",
+            LEFT JOIN other_kinds ot ON ot.pupil_id = s.pupil_id AND ot.as_of = s.as_of""",
         ),
         (
             "cov",
@@ -812,6 +851,9 @@ def by_plan(spec: Spec) -> bool:
 
 def plan_ctes(spec: Spec, *, per_plan: bool = False) -> list[tuple[str, str]]:
     at = school_at_for(spec)
+    # LA-wide, nearly every plan is counted: their scores are read whole and joined by hash.
+    # For some schools, only their plans' scores are looked up.
+    plans_counted = "" if spec.schools is None else "AND s.plan_id IN (SELECT id FROM aspect_plans)"
     children = (
         ""
         if per_plan
@@ -846,18 +888,38 @@ def plan_ctes(spec: Spec, *, per_plan: bool = False) -> list[tuple[str, str]]:
                 AND (pr.closed_on IS NULL OR pr.closed_on >= p.lo)""",
         ),
         (
-            # Each aspect's change by a day: periods ending the same day share it.
+            # The plans whose aspect scores are counted, and the days they are counted on.
+            "aspect_plans",
+            "SELECT DISTINCT id, as_of FROM plan_periods WHERE active OR closed_in",
+        ),
+        (
+            # Each aspect's score at each review against its first score, with the day the
+            # next review to score that aspect replaced it (NULL while none has). Worked out
+            # once for each review, then matched to each day by its range: not sorted for
+            # every plan and day.
+            "aspect_rescores",
+            f"""SELECT s.plan_id, s.aspect, s.perspective, (s.score - f.score)::numeric AS change,
+                r.held_on, lead(r.held_on) OVER (PARTITION BY s.plan_id, s.aspect, s.perspective
+                                                 ORDER BY r.held_on, r.id) AS replaced_on
+            FROM early_help_plans_aspectscore s
+            JOIN early_help_plans_review r ON r.id = s.review_id
+            JOIN (
+                -- OFFSET 0: the first scores are read as a whole and joined by hash, not
+                -- looked up one by one.
+                SELECT s.plan_id, s.aspect, s.perspective, s.score
+                FROM early_help_plans_aspectscore s
+                WHERE s.review_id IS NULL AND s.score IS NOT NULL {plans_counted} OFFSET 0
+            ) f ON f.plan_id = s.plan_id AND f.aspect = s.aspect AND f.perspective = s.perspective
+            WHERE s.score IS NOT NULL {plans_counted}""",
+        ),
+        (
+            # Each aspect's change by a day, from its latest score by then: periods ending
+            # the same day share it.
             "aspect_changes",
-            """SELECT DISTINCT ON (pa.id, pa.as_of, f.aspect, f.perspective)
-                pa.id AS plan_id, pa.as_of, f.aspect, f.perspective,
-                (s.score - f.score)::numeric AS change
-            FROM (SELECT DISTINCT id, as_of FROM plan_periods WHERE active OR closed_in) pa
-            JOIN early_help_plans_aspectscore f ON f.plan_id = pa.id AND f.review_id IS NULL
-                AND f.score IS NOT NULL
-            JOIN early_help_plans_aspectscore s ON s.plan_id = pa.id AND s.aspect = f.aspect
-                AND s.perspective = f.perspective AND s.score IS NOT NULL
-            JOIN early_help_plans_review r ON r.id = s.review_id AND r.held_on <= pa.as_of
-            ORDER BY pa.id, pa.as_of, f.aspect, f.perspective, r.held_on DESC, r.id DESC""",
+            """SELECT pa.id AS plan_id, pa.as_of, a.aspect, a.perspective, a.change
+            FROM aspect_plans pa
+            JOIN aspect_rescores a ON a.plan_id = pa.id AND a.held_on <= pa.as_of
+                AND (a.replaced_on IS NULL OR a.replaced_on > pa.as_of)""",
         ),
         (
             # Every review that fell due: 42 days after the plan was agreed and after each
@@ -1152,10 +1214,16 @@ FROM usets_tagged GROUP BY 1, 2, 3, 4""")
             if per_plan
             else "(SELECT DISTINCT measure, period, dim, bucket, unit, amount FROM vals_tagged)"
         )
+        # Medians need their values sorted; means do not, and are most of the rows (aspects).
+        medians = ", ".join(f"'{m.code}'" for m in MEASURES if m.kind == Kind.MEDIAN)
         selects.append(f"""
 SELECT measure, period, dim, bucket, sum(amount), count(*)::numeric,
     percentile_cont(0.5) WITHIN GROUP (ORDER BY amount)::numeric
-FROM {source} AS v
+FROM {source} AS v WHERE measure IN ({medians})
+GROUP BY 1, 2, 3, 4
+UNION ALL
+SELECT measure, period, dim, bucket, sum(amount), count(*)::numeric, NULL::numeric
+FROM {source} AS v WHERE measure NOT IN ({medians})
 GROUP BY 1, 2, 3, 4""")
     return _with(ctes) + "\nUNION ALL".join(selects)
 

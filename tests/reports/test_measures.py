@@ -502,6 +502,44 @@ def test_aspect_scores_readiness_and_audits(terms, plan_world):
     assert cell(result, "plans_audited", breakdown="grade", key="good")[0] == 1
 
 
+def test_an_aspect_counts_its_latest_score_by_each_period_end(terms, school_a):
+    """Agreed in September scoring education 2 (parent) and health 5 (child); reviewed on 10
+    November (education 4, health 7) and twice on 20 January: first education 5, then education
+    9 with health not relevant. Autumn counts November's scores; spring counts the later of
+    January's for education and, with no newer score, November's for health."""
+    plan = _plan(agreed_on=D(2025, 9, 1))
+    PlanChild.objects.create(plan=plan, pupil=PupilFactory(current_school=school_a),
+                             plan_is_active=True)  # fmt: skip
+
+    def score(review, aspect, perspective, value):
+        AspectScore.objects.create(
+            plan=plan, review=review, aspect=aspect, perspective=perspective, score=value,
+            not_relevant=value is None, not_relevant_reason="Moved on" if value is None else "",
+        )  # fmt: skip
+
+    score(None, "education", "parent", 2)
+    score(None, "health", "child", 5)
+    november = _review(plan, D(2025, 11, 10))
+    score(november, "education", "parent", 4)
+    score(november, "health", "child", 7)
+    earlier, later = _review(plan, D(2026, 1, 20)), _review(plan, D(2026, 1, 20))
+    score(earlier, "education", "parent", 5)
+    score(later, "education", "parent", 9)
+    score(later, "health", "child", None)
+
+    for scope in (None, [school_a.pk]):  # LA-wide, the scores are read whole; for a school, not
+        autumn = figures(terms["autumn"], schools=scope)
+        spring = measures.compute(terms["spring"], schools=scope, today=D(2026, 3, 27))
+        assert cell(autumn, "aspect_change_parent", breakdown="aspect", key="education") == (
+            2, 1, Decimal("2.0"))  # fmt: skip
+        assert cell(autumn, "aspect_change_child", breakdown="aspect", key="health") == (
+            2, 1, Decimal("2.0"))  # fmt: skip
+        assert cell(spring, "aspect_change_parent", SPRING, "aspect", "education") == (
+            7, 1, Decimal("7.0"))  # fmt: skip
+        assert cell(spring, "aspect_change_child", SPRING, "aspect", "health") == (
+            2, 1, Decimal("2.0"))  # fmt: skip
+
+
 # 14–15: reduced timetables ---------------------------------------------------------------------
 
 
