@@ -133,14 +133,19 @@ def _latest_pupil_details(cursor: Any, present: list[str]) -> None:
         SELECT l.*, p.id AS pupil_id, p.id IS NULL AS is_new
         FROM (
             SELECT DISTINCT ON (t.upn COLLATE "C") t.upn, s.id AS school_id,
-                max(t.row_number) OVER (PARTITION BY t.upn COLLATE "C") AS row_number,
+                max(t.row_number) OVER latest_first AS row_number,
                 {details}
             FROM import_typed t JOIN schools_school s ON s.urn = t.school_urn
+            -- The window is ordered as DISTINCT ON needs, so one sort of the file serves both.
+            WINDOW latest_first AS (PARTITION BY t.upn COLLATE "C"
+                ORDER BY t.period_end DESC, t.row_number DESC
+                ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
             ORDER BY t.upn COLLATE "C", t.period_end DESC, t.row_number DESC
         ) l
         LEFT JOIN schools_pupil p ON p.upn = l.upn
         """
     )
+    cursor.execute("ANALYZE import_pupils")
     latest = ",\n".join(
         f"(array_agg({col} ORDER BY period_end DESC, row_number DESC) "
         f"FILTER (WHERE {col} IS NOT NULL))[1] AS {col}"

@@ -70,7 +70,7 @@ def test_a_dry_run_reports_what_an_import_would_do_and_stores_nothing(
 def test_a_row_with_new_figures_for_a_stored_period_is_a_correction(
     sample_schools, write_file, do_import
 ):
-    do_import(write_file(HEADER + "\n" + SAMPLE_ROWS))
+    first = do_import(write_file(HEADER + "\n" + SAMPLE_ROWS))
     corrected = SAMPLE_ROWS.replace(
         "2025-09-08,2025-09-12,10,10,0,0,0,0,0,N,N", "2025-09-08,2025-09-12,10,9,1,0,0,1,0,N,N"
     )
@@ -83,6 +83,11 @@ def test_a_row_with_new_figures_for_a_stored_period_is_a_correction(
     assert (amira.possible_sessions, amira.attended_sessions) == (18, 17)
     record = AttendanceRecord.objects.get(pupil=amira.pupil, period_end="2025-09-12")
     assert record.events.get().attended_sessions == 9  # the correction is in the audit trail
+    # Each record names the import that last wrote its figures.
+    assert record.imported_by == result
+    assert set(
+        AttendanceRecord.objects.exclude(pk=record.pk).values_list("imported_by", flat=True)
+    ) == {first.pk}
 
 
 def test_a_new_name_updates_the_pupil_and_is_listed_as_a_change(
