@@ -18,7 +18,7 @@ WITH recs AS (
         coalesce((a.code_counts ->> 'C2')::int, 0) AS c2, coalesce(a.suspensions, 0) AS susp,
         sum(a.possible_sessions) OVER w AS cum_p, sum(a.attended_sessions) OVER w AS cum_a
     FROM {affected} af
-    JOIN attendance_attendancerecord a ON a.pupil_id = af.pupil_id
+    JOIN {records} a ON a.pupil_id = af.pupil_id
         AND a.period_start >= make_date(af.start_year, 9, 1)
         AND a.period_end <= make_date(af.start_year + 1, 8, 31)
     WINDOW w AS (PARTITION BY a.pupil_id, af.start_year
@@ -103,15 +103,22 @@ ON CONFLICT (pupil_id, start_year) DO UPDATE SET
 """
 
 
-def refresh(cursor: Any, *, affected: str, today: datetime.date | None = None) -> int:
+RECORDS = "attendance_attendancerecord"
+
+
+def refresh(
+    cursor: Any, *, affected: str, today: datetime.date | None = None, records: str = RECORDS
+) -> int:
     """Recompute the figures of the (pupil_id, start_year) pairs that `affected` names.
 
-    `affected` is a table or a parenthesised subquery with those two columns.
+    `affected` is a table or a parenthesised subquery with those two columns. `records` is where
+    their attendance records are read from: the stored records, or a parenthesised subquery
+    giving the same rows with the columns the figures need.
     """
     today = today or datetime.date.today()  # noqa: DTZ011 - callers pass the local date
     term = Term.objects.current(today)
     cursor.execute(
-        REFRESH.format(affected=affected),
+        REFRESH.format(affected=affected, records=records),
         {
             "severe": float(settings.SEVERE_ABSENCE_THRESHOLD),
             "persistent": float(settings.PERSISTENT_ABSENCE_THRESHOLD),
