@@ -245,7 +245,10 @@ def test_the_schedules_are_in_the_database_once_whatever_the_reruns():
 
 
 @pytest.mark.worker
-@pytest.mark.django_db(transaction=True)
+# As the other tests that commit do, it puts back the rows migrations made (content types among
+# them) rather than flushing and making them again under new ids, which a later test's restored
+# rows would then collide with.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_flagging_at_once_notify_each_recipient_once(settings, school_a):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.CELERY_BROKER_URL = WORKER_REDIS_URL
