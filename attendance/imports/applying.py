@@ -7,6 +7,7 @@ ones is not rewritten, so importing the same file again writes nothing.
 from typing import Any
 
 from attendance.imports.columns import FLAG_COLUMNS
+from attendance.imports.derived import FIGURE_COLUMNS
 
 FLAG_FIELDS = {
     "fsm": "free_school_meals",
@@ -352,3 +353,13 @@ def _upsert_records(cursor: Any, params: dict[str, Any]) -> dict[str, int]:
 # The rows of import_resolved whose pupil had a record written: every new pupil, and each known
 # pupil listed in import_written.
 WRITTEN_PUPILS = "r.is_new_pupil OR r.pupil_id IN (SELECT pupil_id FROM import_written)"
+
+# The records of the pupils an import touched, for the derived figures. A pupil new in this import
+# has no records but the file's, all written, so theirs are read from import_resolved rather than
+# looked for among every stored record (a hash of the whole table: about 1 s for 3 million).
+AFFECTED_RECORDS = f"""(
+    SELECT {FIGURE_COLUMNS} FROM attendance_attendancerecord
+    WHERE pupil_id IN (SELECT pupil_id FROM import_pupils WHERE NOT is_new)
+    UNION ALL
+    SELECT {FIGURE_COLUMNS} FROM import_resolved WHERE is_new_pupil
+)"""

@@ -104,6 +104,11 @@ ON CONFLICT (pupil_id, start_year) DO UPDATE SET
 
 
 RECORDS = "attendance_attendancerecord"
+# The columns of a record the figures read: what a `records` subquery must give.
+FIGURE_COLUMNS = (
+    "pupil_id, school_id, period_start, period_end, possible_sessions, attended_sessions, "
+    "code_counts, suspensions"
+)
 
 
 def refresh(

@@ -46,20 +46,6 @@ IGNORE_NO_TRIGGERS = (
     "coalesce(nullif(current_setting('pgtrigger.ignore', true), ''), '{}'), true)"
 )
 
-# The records of the pupils an import touched. A pupil new in this import has no records but the
-# file's, all written, so theirs are read from import_resolved rather than looked for among every
-# stored record (a hash of the whole table: about 1 s for 3 million records).
-_FIGURE_COLUMNS = (
-    "pupil_id, school_id, period_start, period_end, possible_sessions, attended_sessions, "
-    "code_counts, suspensions"
-)
-AFFECTED_RECORDS = f"""(
-    SELECT {_FIGURE_COLUMNS} FROM attendance_attendancerecord
-    WHERE pupil_id IN (SELECT pupil_id FROM import_pupils WHERE NOT is_new)
-    UNION ALL
-    SELECT {_FIGURE_COLUMNS} FROM import_resolved WHERE is_new_pupil
-)"""
-
 Printer = Callable[[str, dict[str, Any]], None]
 
 
@@ -224,7 +210,7 @@ def _check_and_apply(
     )
     before = _flags(today)
     counts["pupils_refreshed"] = derived.refresh(
-        cursor, affected="import_affected", today=today, records=AFFECTED_RECORDS
+        cursor, affected="import_affected", today=today, records=applying.AFFECTED_RECORDS
     )
     after = _flags(today)
     counts["newly_in_queue"] = len(after["queue"] - before["queue"])
