@@ -901,7 +901,11 @@ def plan_ctes(spec: Spec, *, per_plan: bool = False) -> list[tuple[str, str]]:
             f"""SELECT s.plan_id, s.aspect, s.perspective, (s.score - f.score)::numeric AS change,
                 r.held_on, lead(r.held_on) OVER (PARTITION BY s.plan_id, s.aspect, s.perspective
                                                  ORDER BY r.held_on, r.id) AS replaced_on
-            FROM early_help_plans_aspectscore s
+            FROM (
+                SELECT s.plan_id, s.aspect, s.perspective, s.score, s.review_id
+                FROM early_help_plans_aspectscore s
+                WHERE s.review_id IS NOT NULL AND s.score IS NOT NULL {plans_counted} OFFSET 0
+            ) s
             JOIN early_help_plans_review r ON r.id = s.review_id
             JOIN (
                 -- OFFSET 0: the first scores are read as a whole and joined by hash, not
@@ -909,8 +913,8 @@ def plan_ctes(spec: Spec, *, per_plan: bool = False) -> list[tuple[str, str]]:
                 SELECT s.plan_id, s.aspect, s.perspective, s.score
                 FROM early_help_plans_aspectscore s
                 WHERE s.review_id IS NULL AND s.score IS NOT NULL {plans_counted} OFFSET 0
-            ) f ON f.plan_id = s.plan_id AND f.aspect = s.aspect AND f.perspective = s.perspective
-            WHERE s.score IS NOT NULL {plans_counted}""",
+            ) f ON f.plan_id = s.plan_id AND f.aspect = s.aspect
+                AND f.perspective = s.perspective""",
         ),
         (
             # Each aspect's change by a day, from its latest score by then: periods ending
