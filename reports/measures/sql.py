@@ -155,6 +155,19 @@ def school_at(pupil: str, day: str) -> str:
         (SELECT cp.current_school_id FROM schools_pupil cp WHERE cp.id = {pupil}))"""
 
 
+def ever_at(spec: Spec, pupil: str) -> str:
+    """Whether school_at could place the pupil at a school in scope on some day: enrolled there
+    at some time, or there now (TRUE LA-wide). For some schools, cases and plans are narrowed to
+    those pupils before each one's school is found, rather than finding the school of every case
+    and plan in the LA (seconds nationally, for one school)."""
+    if spec.schools is None:
+        return "TRUE"
+    return f"""{pupil} IN (
+        SELECT se.pupil_id FROM schools_enrolment se WHERE se.school_id = ANY(%(schools)s)
+        UNION
+        SELECT sp.id FROM schools_pupil sp WHERE sp.current_school_id = ANY(%(schools)s))"""
+
+
 def school_at_for(spec: Spec) -> "Callable[[str, str], str]":
     """school_at, where a count needs to know the school: for schools in scope, or a breakdown
     by school (phase, link co-ordinator). LA-wide the school is never read, and finding it is
@@ -805,7 +818,8 @@ FROM cov c CROSS JOIN LATERAL (
 _CASE_OPEN = "c.opened_on <= p.as_of AND (c.closed_on IS NULL OR c.closed_on > p.as_of)"
 
 
-def case_sets(at: Callable[[str, str], str]) -> str:
+def case_sets(at: Callable[[str, str], str], among: str = "TRUE") -> str:
+    """`among`: a condition on the case's pupil, c.pupil_id (ever_at)."""
     # Parallel arrays (measure, dim, value), a measure NULL where it does not apply: as for
     # reduced timetables, a LATERAL union of SELECTs was run again for every case and period.
     closed_in = "c.closed_on BETWEEN p.lo AND p.hi"
@@ -829,14 +843,14 @@ CROSS JOIN LATERAL unnest(
     ARRAY['', c.rag, c.tier::text, coalesce(c.link_coordinator_id::text, ''), '', '',
           c.closure_reason]
 ) AS m(measure, dim, val)
-WHERE m.measure IS NOT NULL
+WHERE m.measure IS NOT NULL AND {among}
 UNION ALL
 SELECT p.code, CASE te.kind WHEN 'stepped_up' THEN 'step_ups' ELSE 'step_downs' END, '', '',
     te.id::bigint * 16 + 3, c.pupil_id, {at("c.pupil_id", "p.as_of")}
 FROM cases_timelineentry te
 JOIN cases_case c ON c.id = te.case_id
 JOIN periods p ON te.occurred_on BETWEEN p.lo AND p.hi
-WHERE te.kind IN ('stepped_up', 'stepped_down')"""
+WHERE te.kind IN ('stepped_up', 'stepped_down') AND {among}"""
 
 
 # Family Early Help Plans -------------------------------------------------------------------------
@@ -854,6 +868,7 @@ def plan_ctes(spec: Spec, *, per_plan: bool = False) -> list[tuple[str, str]]:
     # LA-wide, nearly every plan is counted: their scores are read whole and joined by hash.
     # For some schools, only their plans' scores are looked up.
     plans_counted = "" if spec.schools is None else "AND s.plan_id IN (SELECT id FROM aspect_plans)"
+    among = "" if spec.schools is None else "AND pl.id IN (SELECT pr.id FROM plan_rows pr)"
     children = (
         ""
         if per_plan
@@ -871,7 +886,8 @@ def plan_ctes(spec: Spec, *, per_plan: bool = False) -> list[tuple[str, str]]:
                 {"NULL::bigint AS pupil_id" if per_plan else "pc.pupil_id"}
             FROM early_help_plans_earlyhelpplan pl
             {children}
-            WHERE pl.status <> 'draft' AND pl.agreed_on IS NOT NULL""",
+            WHERE pl.status <> 'draft' AND pl.agreed_on IS NOT NULL
+                {"" if per_plan else f"AND {ever_at(spec, 'pc.pupil_id')}"}""",
         ),
         (
             "plan_periods",
@@ -929,7 +945,7 @@ def plan_ctes(spec: Spec, *, per_plan: bool = False) -> list[tuple[str, str]]:
             # Every review that fell due: 42 days after the plan was agreed and after each
             # review; the next review held after it is on time if no later than the due day.
             "review_bases",
-            """SELECT pl.id AS plan_id, pl.closed_on, b.base, b.base + 42 AS due,
+            f"""SELECT pl.id AS plan_id, pl.closed_on, b.base, b.base + 42 AS due,
                 (SELECT min(r2.held_on) FROM early_help_plans_review r2
                  WHERE r2.plan_id = pl.id AND r2.held_on > b.base) AS next_held
             FROM early_help_plans_earlyhelpplan pl
@@ -937,7 +953,7 @@ def plan_ctes(spec: Spec, *, per_plan: bool = False) -> list[tuple[str, str]]:
                 SELECT pl.agreed_on AS base
                 UNION SELECT r.held_on FROM early_help_plans_review r WHERE r.plan_id = pl.id
             ) AS b
-            WHERE pl.status <> 'draft' AND pl.agreed_on IS NOT NULL""",
+            WHERE pl.status <> 'draft' AND pl.agreed_on IS NOT NULL {among}""",
         ),
     ]
 
@@ -1187,7 +1203,13 @@ def statement(spec: Spec, *, summary: bool = False, part: str = "") -> str:
     plans = [plan_sets(at, per_plan=per_plan)] if plans_too else []
     sets = ([timetable_sets(at), c2_sets(spec)] if people else []) + ([] if per_plan else plans)
     unique = (
-        [school_sets(spec, summary=summary), severity_sets(at), case_sets(at)] if people else []
+        [
+            school_sets(spec, summary=summary),
+            severity_sets(at),
+            case_sets(at, ever_at(spec, "c.pupil_id")),
+        ]
+        if people
+        else []
     ) + (plans if per_plan else [])
     vals = [plan_vals(at)] if plans_too else []
     ctes = (
@@ -1261,7 +1283,7 @@ def drilldown_statement(spec: Spec, measure: str, period: int, *, summary: bool 
         ctes += plan_ctes(spec)
         sets = [plan_sets(at)]
     elif part == "cases":
-        sets = [case_sets(at)]
+        sets = [case_sets(at, ever_at(spec, "c.pupil_id"))]
     else:
         sets = [timetable_sets(at), c2_sets(spec)]
     ctes += _sets_ctes(spec, sets=sets, vals=[])

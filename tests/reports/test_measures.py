@@ -472,6 +472,40 @@ def test_a_review_on_day_42_is_on_time_and_one_on_day_43_is_not(terms, plan_worl
     assert cell(result, "reviews_on_time") == (2, 4, Decimal("50.0"))
 
 
+def test_a_pupil_who_has_since_moved_counts_at_their_old_school_for_the_term_they_were_there(
+    terms, school_a, school_b
+):
+    """A pupil at A all autumn, with a case opened and a plan agreed there, moved to B on 5
+    January. A's autumn figures count the case and the plan, though A is no longer the pupil's
+    school; B's do not, though it is. The plan's reviews fell due on 22 October (held that day)
+    and 3 December (not held)."""
+    pupil = PupilFactory(current_school=school_a)
+    case = CaseFactory(pupil=pupil, opened_on=D(2025, 10, 1))
+    TimelineEntry.objects.create(case=case, kind="stepped_up", occurred_on=D(2025, 11, 12),
+                                 by=case.opened_by, summary="Stepped up")  # fmt: skip
+    plan = _plan(agreed_on=D(2025, 9, 10))
+    PlanChild.objects.create(plan=plan, pupil=pupil, plan_is_active=True)
+    _review(plan, D(2025, 10, 22))
+    moved(pupil, school_a, school_b, D(2026, 1, 5))
+
+    at_a, at_b = (
+        figures(terms["autumn"], schools=[school_a.pk]),
+        figures(terms["autumn"], schools=[school_b.pk]),
+    )
+
+    for measure, count in (
+        ("cases_open", 1),
+        ("cases_opened", 1),
+        ("step_ups", 1),
+        ("plans_active", 1),
+        ("reviews_due", 2),
+        ("reviews_on_time", 1),
+    ):
+        assert (cell(at_a, measure)[0], cell(at_b, measure)[0]) == (count, 0), measure
+    assert drill(terms["autumn"], "plans_active", schools=[school_a.pk]) == {pupil.pk}
+    assert drill(terms["autumn"], "plans_active", schools=[school_b.pk]) == set()
+
+
 def test_overdue_plans_at_term_end_and_the_median_days_overdue(terms, plan_world):
     result = figures(terms["autumn"])
 
