@@ -688,9 +688,11 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
             # Severe at the period's end: year to date, as the identification queue judges it,
             # and counted at their school that day: the school that holds the case.
             "sev",
-            f"""SELECT v.period, x.pupil_id, p.as_of, v.in_poss, v.in_att, v.severe,
-                v.was_severe, {school_at_for(spec)("x.pupil_id", "p.as_of")} AS school_id,
-                x.sen_status, x.year_group
+            f"""SELECT v.period, x.pupil_id, p.as_of, v.severe, v.was_severe,
+                {school_at_for(spec)("x.pupil_id", "p.as_of")} AS school_id,
+                v.in_poss > 0 AND v.in_att = 0 AS no_attendance, x.sen_status = 'E' AS ehcp,
+                x.year_group IN {PRIMARY_YEARS} AS primary_age,
+                x.year_group IN {SECONDARY_YEARS} AS secondary_age
             FROM (
                 -- Only pupils severe at some period's end, or before it, are unpivoted.
                 SELECT x.*, pu.sen_status, pu.year_group FROM ({source}) AS x
@@ -780,24 +782,39 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
     ]
 
 
-def severity_sets(at: Callable[[str, str], str]) -> str:
+def severity_sets(at: Callable[[str, str], str], *, counted: bool = False) -> str:
+    """The severely absent and their cover: a row per pupil and cell (period, measure, dim, val,
+    unit, pupil_id, school_id); or, `counted`, a row per cell with the number of pupils in it
+    (period, measure, dim, val, n), where no breakdown, scope or filter needs each pupil (LA-wide
+    in summer: 2.7 million rows counted one by one otherwise). The pupils are first grouped by
+    what the measures read of them, so each cell counts the same pupils either way."""
+    if counted:
+        sev = """(SELECT period, severe, was_severe, no_attendance, ehcp, primary_age,
+                secondary_age, count(*) AS n
+            FROM sev GROUP BY 1, 2, 3, 4, 5, 6, 7) AS s"""
+        cov = """(SELECT period, lead_kind, has_fehp, other_kinds, discussed, count(*) AS n
+            FROM cov GROUP BY 1, 2, 3, 4, 5) AS c"""
+        sev_who, cov_who = "s.n", "c.n"
+    else:
+        sev, cov = "sev s", "cov c"
+        sev_who = "s.pupil_id::bigint * 16 + 1 AS unit, s.pupil_id, s.school_id"
+        cov_who = "c.pupil_id::bigint * 16 + 1, c.pupil_id, c.school_id"
     return f"""
-SELECT s.period, m.measure, ''::text AS dim, ''::text AS val, s.pupil_id::bigint * 16 + 1 AS unit,
-    s.pupil_id, s.school_id
-FROM sev s
+SELECT s.period, m.measure, ''::text AS dim, ''::text AS val, {sev_who}
+FROM {sev}
 CROSS JOIN LATERAL (VALUES
     ('severe_at_term_end', s.severe),
     ('newly_severe', s.severe AND NOT s.was_severe),
     ('no_longer_severe', s.was_severe AND NOT s.severe),
-    ('severe_no_attendance', s.severe AND s.in_poss > 0 AND s.in_att = 0),
-    ('severe_ehcp', s.severe AND s.sen_status = 'E'),
-    ('severe_primary_age', s.severe AND s.year_group IN {PRIMARY_YEARS}),
-    ('severe_secondary_age', s.severe AND s.year_group IN {SECONDARY_YEARS})
+    ('severe_no_attendance', s.severe AND s.no_attendance),
+    ('severe_ehcp', s.severe AND s.ehcp),
+    ('severe_primary_age', s.severe AND s.primary_age),
+    ('severe_secondary_age', s.severe AND s.secondary_age)
 ) AS m(measure, yes)
 WHERE m.yes
 UNION ALL
-SELECT c.period, m.measure, m.dim, m.val, c.pupil_id::bigint * 16 + 1, c.pupil_id, c.school_id
-FROM cov c CROSS JOIN LATERAL (
+SELECT c.period, m.measure, m.dim, m.val, {cov_who}
+FROM {cov} CROSS JOIN LATERAL (
     SELECT 'with_lead', '', '' WHERE c.lead_kind IS NOT NULL
     UNION ALL SELECT 'with_lead', 'lead_professional_type', c.lead_kind
         WHERE c.lead_kind IS NOT NULL
@@ -1202,12 +1219,12 @@ def statement(spec: Spec, *, summary: bool = False, part: str = "") -> str:
     per_plan = by_plan(spec)
     plans = [plan_sets(at, per_plan=per_plan)] if plans_too else []
     sets = ([timetable_sets(at), c2_sets(spec)] if people else []) + ([] if per_plan else plans)
+    # Where no breakdown, scope or filter needs each pupil (as for plans), the severely absent
+    # are counted as they are grouped, not a row each.
+    counted = [severity_sets(at, counted=True)] if people and per_plan else []
     unique = (
-        [
-            school_sets(spec, summary=summary),
-            severity_sets(at),
-            case_sets(at, ever_at(spec, "c.pupil_id")),
-        ]
+        [school_sets(spec, summary=summary), case_sets(at, ever_at(spec, "c.pupil_id"))]
+        + ([] if counted else [severity_sets(at)])
         if people
         else []
     ) + (plans if per_plan else [])
@@ -1231,6 +1248,11 @@ FROM sets_tagged GROUP BY 1, 2, 3, 4""")
         selects.append("""
 SELECT measure, period, dim, bucket, count(*)::numeric, NULL::numeric, NULL::numeric
 FROM usets_tagged GROUP BY 1, 2, 3, 4""")
+    if counted:
+        ctes.append(("counted", "\nUNION ALL\n".join(counted)))
+        selects.append("""
+SELECT measure, period, dim, val, sum(n)::numeric, NULL::numeric, NULL::numeric
+FROM counted AS x(period, measure, dim, val, n) GROUP BY 1, 2, 3, 4""")
     if vals:
         ctes.append(("vals_tagged", tagged(spec, "vals", "x.period, x.measure, x.unit, x.amount",
                                            dims, "dim")))  # fmt: skip

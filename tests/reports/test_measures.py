@@ -291,6 +291,29 @@ def test_of_the_severely_absent_the_new_the_never_attending_the_ehcp_and_the_age
     assert cell(result, "severe_secondary_age") == (1, 2, Decimal("50.0"))  # pupil 4, year 9
 
 
+def test_pupils_alike_in_everything_the_measures_read_are_each_counted(
+    terms, severe_world, school_b
+):
+    """Pupil 5 is pupil 4's like: at B, year 9, EHC plan, never attended, nothing in place.
+    LA-wide, where the severely absent are counted a group at a time, each of the two counts,
+    as each does at B."""
+    five = PupilFactory(current_school=school_b, year_group="9", sen_status="E")
+    record(five, school_b, D(2025, 9, 8), D(2025, 9, 12), 10, 0)
+
+    la, by_school = figures(terms["autumn"]), figures(terms["autumn"], breakdown="school")
+
+    for measure, count in (
+        ("severe_at_term_end", 3),
+        ("severe_no_attendance", 2),
+        ("severe_ehcp", 2),
+        ("severe_secondary_age", 2),
+        ("without_lead_or_plan", 2),
+        ("not_discussed_14_days", 2),
+    ):
+        assert cell(la, measure)[0] == count, measure
+        assert cell(by_school, measure, breakdown="school", key=school_b.pk)[0] == count, measure
+
+
 def test_a_pupil_severe_last_year_and_again_is_not_newly_severe(terms, severe_world, school_b):
     PupilAttendance.objects.create(
         pupil=severe_world["four"], start_year=2024, school=school_b, possible_sessions=300,
