@@ -835,39 +835,57 @@ FROM {cov} CROSS JOIN LATERAL (
 _CASE_OPEN = "c.opened_on <= p.as_of AND (c.closed_on IS NULL OR c.closed_on > p.as_of)"
 
 
-def case_sets(at: Callable[[str, str], str], among: str = "TRUE") -> str:
-    """`among`: a condition on the case's pupil, c.pupil_id (ever_at)."""
+def case_sets(at: Callable[[str, str], str], among: str = "TRUE", *, counted: bool = False) -> str:
+    """Cases open, opened and closed, and steps up and down: a row per case (or step) and cell,
+    for cases whose pupil meets `among` (a condition on c.pupil_id: ever_at); or, `counted`, a
+    row per cell with the number of cases in it, grouped by what the measures read of them (as
+    severity_sets)."""
     # Parallel arrays (measure, dim, value), a measure NULL where it does not apply: as for
     # reduced timetables, a LATERAL union of SELECTs was run again for every case and period.
-    closed_in = "c.closed_on BETWEEN p.lo AND p.hi"
+    read = "open_at_end, opened_in, closed_in, rag, tier, link_coordinator_id, closure_reason"
+    each = f"""SELECT p.code AS period, c.id, c.pupil_id,
+        {at("c.pupil_id", "p.as_of")} AS school_id, {_CASE_OPEN} AS open_at_end,
+        c.opened_on BETWEEN p.lo AND p.hi AS opened_in,
+        c.closed_on BETWEEN p.lo AND p.hi AS closed_in,
+        c.rag, c.tier, c.link_coordinator_id, c.closure_reason
+    FROM cases_case c
+    JOIN periods p ON c.opened_on <= p.hi AND (c.closed_on IS NULL OR c.closed_on >= p.lo)
+    WHERE {among}"""
+    steps = f"""SELECT p.code AS period, te.id, te.kind, c.pupil_id,
+        {at("c.pupil_id", "p.as_of")} AS school_id
+    FROM cases_timelineentry te
+    JOIN cases_case c ON c.id = te.case_id
+    JOIN periods p ON te.occurred_on BETWEEN p.lo AND p.hi
+    WHERE te.kind IN ('stepped_up', 'stepped_down') AND {among}"""
+    if counted:
+        each = f"SELECT period, {read}, count(*) AS n FROM ({each}) AS c GROUP BY 1, {read}"
+        steps = f"SELECT period, kind, count(*) AS n FROM ({steps}) AS te GROUP BY 1, 2"
+        case_who, step_who = "c.n", "te.n"
+    else:
+        case_who = "c.id::bigint * 16 + 2, c.pupil_id, c.school_id"
+        step_who = "te.id::bigint * 16 + 3, te.pupil_id, te.school_id"
     return f"""
-SELECT p.code, m.measure, m.dim, m.val, c.id::bigint * 16 + 2, c.pupil_id,
-    {at("c.pupil_id", "p.as_of")}
-FROM cases_case c
-JOIN periods p ON c.opened_on <= p.hi AND (c.closed_on IS NULL OR c.closed_on >= p.lo)
-CROSS JOIN LATERAL (SELECT {_CASE_OPEN} AS open_at_end) AS o
+SELECT c.period, m.measure, m.dim, m.val, {case_who}
+FROM ({each}) AS c
 CROSS JOIN LATERAL unnest(
     ARRAY[
-        CASE WHEN o.open_at_end THEN 'cases_open' END,
-        CASE WHEN o.open_at_end THEN 'cases_open' END,
-        CASE WHEN o.open_at_end THEN 'cases_open' END,
-        CASE WHEN o.open_at_end THEN 'cases_open' END,
-        CASE WHEN c.opened_on BETWEEN p.lo AND p.hi THEN 'cases_opened' END,
-        CASE WHEN {closed_in} THEN 'cases_closed' END,
-        CASE WHEN {closed_in} THEN 'cases_closed' END
+        CASE WHEN c.open_at_end THEN 'cases_open' END,
+        CASE WHEN c.open_at_end THEN 'cases_open' END,
+        CASE WHEN c.open_at_end THEN 'cases_open' END,
+        CASE WHEN c.open_at_end THEN 'cases_open' END,
+        CASE WHEN c.opened_in THEN 'cases_opened' END,
+        CASE WHEN c.closed_in THEN 'cases_closed' END,
+        CASE WHEN c.closed_in THEN 'cases_closed' END
     ],
     ARRAY['', 'rag', 'tier', 'case_link_coordinator', '', '', 'case_closure_reason'],
     ARRAY['', c.rag, c.tier::text, coalesce(c.link_coordinator_id::text, ''), '', '',
           c.closure_reason]
 ) AS m(measure, dim, val)
-WHERE m.measure IS NOT NULL AND {among}
+WHERE m.measure IS NOT NULL
 UNION ALL
-SELECT p.code, CASE te.kind WHEN 'stepped_up' THEN 'step_ups' ELSE 'step_downs' END, '', '',
-    te.id::bigint * 16 + 3, c.pupil_id, {at("c.pupil_id", "p.as_of")}
-FROM cases_timelineentry te
-JOIN cases_case c ON c.id = te.case_id
-JOIN periods p ON te.occurred_on BETWEEN p.lo AND p.hi
-WHERE te.kind IN ('stepped_up', 'stepped_down') AND {among}"""
+SELECT te.period, CASE te.kind WHEN 'stepped_up' THEN 'step_ups' ELSE 'step_downs' END, '', '',
+    {step_who}
+FROM ({steps}) AS te"""
 
 
 # Family Early Help Plans -------------------------------------------------------------------------
@@ -1220,11 +1238,15 @@ def statement(spec: Spec, *, summary: bool = False, part: str = "") -> str:
     plans = [plan_sets(at, per_plan=per_plan)] if plans_too else []
     sets = ([timetable_sets(at), c2_sets(spec)] if people else []) + ([] if per_plan else plans)
     # Where no breakdown, scope or filter needs each pupil (as for plans), the severely absent
-    # are counted as they are grouped, not a row each.
-    counted = [severity_sets(at, counted=True)] if people and per_plan else []
+    # and cases are counted a group at a time, not a row each.
+    counted = (
+        [severity_sets(at, counted=True), case_sets(at, counted=True)]
+        if people and per_plan
+        else []
+    )
     unique = (
-        [school_sets(spec, summary=summary), case_sets(at, ever_at(spec, "c.pupil_id"))]
-        + ([] if counted else [severity_sets(at)])
+        [school_sets(spec, summary=summary)]
+        + ([] if counted else [severity_sets(at), case_sets(at, ever_at(spec, "c.pupil_id"))])
         if people
         else []
     ) + (plans if per_plan else [])

@@ -410,6 +410,31 @@ def test_cases_open_opened_closed_and_stepped_up_in_the_term(terms, severe_world
     assert cell(result, "step_downs")[0] == 0
 
 
+def test_cases_alike_in_everything_the_measures_read_are_each_counted(terms, school_a):
+    """Two cases at A opened the same day by the same link co-ordinator, alike in RAG and tier,
+    each stepped up on the same day. LA-wide, where cases are counted a group at a time, each
+    of the two counts, as each does at A."""
+    coordinator = UserFactory(is_link_coordinator=True)
+    for _ in range(2):
+        case = CaseFactory(pupil=PupilFactory(current_school=school_a), opened_on=D(2025, 10, 1),
+                           opened_by=coordinator)  # fmt: skip
+        TimelineEntry.objects.create(case=case, kind="stepped_up", occurred_on=D(2025, 11, 12),
+                                     by=coordinator, summary="Stepped up")  # fmt: skip
+
+    la, by_school = figures(terms["autumn"]), figures(terms["autumn"], breakdown="school")
+
+    for measure, breakdown, key in (
+        ("cases_open", "all", ""),
+        ("cases_opened", "all", ""),
+        ("cases_open", "rag", "red"),
+        ("cases_open", "case_link_coordinator", coordinator.pk),
+        ("step_ups", "all", ""),
+    ):
+        assert cell(la, measure, breakdown=breakdown, key=key)[0] == 2, (measure, breakdown)
+    assert cell(by_school, "cases_open", breakdown="school", key=school_a.pk)[0] == 2
+    assert cell(by_school, "step_ups", breakdown="school", key=school_a.pk)[0] == 2
+
+
 # 9–13: Family Early Help Plans ------------------------------------------------------------------
 
 
