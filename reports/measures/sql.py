@@ -996,7 +996,12 @@ def plan_ctes(spec: Spec, *, per_plan: bool = False) -> list[tuple[str, str]]:
 _IMPACT = "pp.closed_in AND pp.attendance_before IS NOT NULL AND pp.attendance_at_close IS NOT NULL"
 
 
-def plan_sets(at: Callable[[str, str], str], *, per_plan: bool = False) -> str:
+def plan_sets(
+    at: Callable[[str, str], str], *, per_plan: bool = False, counted: bool = False
+) -> str:
+    """Plans, reviews, actions and audits: a row per unit and cell; or, `counted` (which needs
+    `per_plan`), a row per cell with the number of units in it, grouped by what the measures
+    read of them (as severity_sets)."""
     child = "NULL::bigint" if per_plan else "pc.pupil_id"
     children = (
         ""
@@ -1004,55 +1009,44 @@ def plan_sets(at: Callable[[str, str], str], *, per_plan: bool = False) -> str:
         else "LEFT JOIN early_help_plans_planchild pc ON pc.plan_id = ap.plan_id "
         "AND pc.pupil_id IS NOT NULL"
     )
-    return f"""
-SELECT pp.period, m.measure, m.dim, m.val, pp.id::bigint * 16 + 4, pp.pupil_id, pp.school_id
-FROM plan_periods pp CROSS JOIN LATERAL (
-    SELECT 'plans_active', '', '' WHERE pp.active
-    UNION ALL SELECT 'plans_started', '', '' WHERE pp.agreed_on BETWEEN pp.lo AND pp.hi
-    UNION ALL SELECT 'plans_closed', '', '' WHERE pp.closed_in
-    UNION ALL SELECT 'plans_closed', 'plan_closure_reason', pp.closure_reason WHERE pp.closed_in
-    UNION ALL SELECT 'plans_stepped_up', '', ''
-        WHERE (pp.closed_in AND pp.closure_reason = 'stepped_up')
+    read = (
+        "active, started_in, closed_in, closure_reason, stepped_up, overdue, impact, improved_10, "
+        "was_severe, no_longer_severe"
+    )
+    plans = f"""SELECT pp.period, pp.id, pp.pupil_id, pp.school_id, pp.active,
+        pp.agreed_on BETWEEN pp.lo AND pp.hi AS started_in, pp.closed_in, pp.closure_reason,
+        (pp.closed_in AND pp.closure_reason = 'stepped_up')
             OR EXISTS (SELECT 1 FROM early_help_plans_review r WHERE r.plan_id = pp.id
                        AND r.next_step = 'step_up' AND r.held_on BETWEEN pp.lo AND pp.hi)
-    UNION ALL SELECT 'plans_overdue', '', '' WHERE pp.active AND pp.due < pp.as_of
-    UNION ALL SELECT 'impact_plans', '', '' WHERE {_IMPACT}
-    UNION ALL SELECT 'impact_improved_10', '', ''
-        WHERE {_IMPACT} AND pp.attendance_at_close - pp.attendance_before >= 10
-    UNION ALL SELECT 'impact_was_severe', '', ''
-        WHERE {_IMPACT} AND pp.attendance_before <= %(attendance_line)s
-    UNION ALL SELECT 'impact_no_longer_severe', '', ''
-        WHERE {_IMPACT} AND pp.attendance_before <= %(attendance_line)s
-            AND pp.attendance_at_close > %(attendance_line)s
-) AS m(measure, dim, val)
-UNION ALL
-SELECT p.code, 'plan_lead_changes', '', '', r.id::bigint * 16 + 5, pr.pupil_id,
+            AS stepped_up,
+        pp.active AND pp.due < pp.as_of AS overdue,
+        {_IMPACT} AS impact,
+        {_IMPACT} AND pp.attendance_at_close - pp.attendance_before >= 10 AS improved_10,
+        {_IMPACT} AND pp.attendance_before <= %(attendance_line)s AS was_severe,
+        {_IMPACT} AND pp.attendance_before <= %(attendance_line)s
+            AND pp.attendance_at_close > %(attendance_line)s AS no_longer_severe
+    FROM plan_periods pp"""
+    reviews = f"""SELECT p.code AS period, rb.plan_id, rb.base, pr.pupil_id,
+        {at("pr.pupil_id", "p.as_of")} AS school_id, rb.next_held <= rb.due AS on_time
+    FROM review_bases rb
+    JOIN periods p ON rb.due BETWEEN p.lo AND p.hi
+    JOIN plan_rows pr ON pr.id = rb.plan_id
+    -- Due today with none held yet is not yet late; a plan that closed before its review fell
+    -- due had no review due.
+    WHERE (rb.next_held IS NOT NULL OR rb.due < %(today)s)
+        AND (rb.next_held IS NOT NULL OR rb.closed_on IS NULL OR rb.closed_on > rb.due)"""
+    actions = f"""SELECT p.code AS period, ai.id, pr.pupil_id,
+        {at("pr.pupil_id", "p.as_of")} AS school_id, ai.readiness
+    FROM early_help_plans_actionitem ai
+    JOIN plan_rows pr ON pr.id = ai.plan_id
+    JOIN periods p ON pr.agreed_on <= p.as_of AND (pr.closed_on IS NULL OR pr.closed_on > p.as_of)
+    WHERE ai.readiness IS NOT NULL"""
+    # Few rows: counted as they are.
+    few = f"""SELECT p.code, 'plan_lead_changes', '', '', r.id::bigint * 16 + 5, pr.pupil_id,
     {at("pr.pupil_id", "p.as_of")}
 FROM early_help_plans_review r
 JOIN plan_rows pr ON pr.id = r.plan_id
 JOIN periods p ON r.lead_changed_on BETWEEN p.lo AND p.hi
-UNION ALL
-SELECT p.code, m.measure, '', '',
-    (rb.plan_id::bigint * 65536 + (rb.base - DATE '2000-01-01')) * 16 + 6, pr.pupil_id,
-    {at("pr.pupil_id", "p.as_of")}
-FROM review_bases rb
-JOIN periods p ON rb.due BETWEEN p.lo AND p.hi
-JOIN plan_rows pr ON pr.id = rb.plan_id
-CROSS JOIN LATERAL (
-    SELECT 'reviews_due' UNION ALL SELECT 'reviews_on_time' WHERE rb.next_held <= rb.due
-) AS m(measure)
--- Due today with none held yet is not yet late; a plan that closed before its review fell due
--- had no review due.
-WHERE (rb.next_held IS NOT NULL OR rb.due < %(today)s)
-    AND (rb.next_held IS NOT NULL OR rb.closed_on IS NULL OR rb.closed_on > rb.due)
-UNION ALL
-SELECT p.code, 'readiness', m.dim, m.val, ai.id::bigint * 16 + 7, pr.pupil_id,
-    {at("pr.pupil_id", "p.as_of")}
-FROM early_help_plans_actionitem ai
-JOIN plan_rows pr ON pr.id = ai.plan_id
-JOIN periods p ON pr.agreed_on <= p.as_of AND (pr.closed_on IS NULL OR pr.closed_on > p.as_of)
-CROSS JOIN LATERAL (VALUES ('', ''), ('readiness', ai.readiness::text)) AS m(dim, val)
-WHERE ai.readiness IS NOT NULL
 UNION ALL
 SELECT p.code, 'plans_audited', m.dim, m.val, ap.id::bigint * 16 + 8, {child},
     {at(child, "p.as_of")}
@@ -1061,6 +1055,47 @@ FROM early_help_plans_auditedplan ap
 JOIN periods p ON (ap.graded_at AT TIME ZONE %(tz)s)::date BETWEEN p.lo AND p.hi
 CROSS JOIN LATERAL (VALUES ('', ''), ('grade', ap.grade)) AS m(dim, val)
 WHERE ap.grade <> ''"""
+    if counted:
+        if not per_plan:
+            raise ValueError("plans are counted a group at a time only a row each")
+        plans = f"SELECT period, {read}, count(*) AS n FROM ({plans}) AS x GROUP BY 1, {read}"
+        reviews = f"SELECT period, on_time, count(*) AS n FROM ({reviews}) AS x GROUP BY 1, 2"
+        actions = f"SELECT period, readiness, count(*) AS n FROM ({actions}) AS x GROUP BY 1, 2"
+        few = f"""SELECT x.period, x.measure, x.dim, x.val, count(*)
+FROM ({few}) AS x(period, measure, dim, val, unit, pupil_id, school_id) GROUP BY 1, 2, 3, 4"""
+        plan_who = review_who = action_who = "x.n"
+    else:
+        plan_who = "x.id::bigint * 16 + 4, x.pupil_id, x.school_id"
+        review_who = (
+            "(x.plan_id::bigint * 65536 + (x.base - DATE '2000-01-01')) * 16 + 6, x.pupil_id, "
+            "x.school_id"
+        )
+        action_who = "x.id::bigint * 16 + 7, x.pupil_id, x.school_id"
+    return f"""
+SELECT x.period, m.measure, m.dim, m.val, {plan_who}
+FROM ({plans}) AS x CROSS JOIN LATERAL (
+    SELECT 'plans_active', '', '' WHERE x.active
+    UNION ALL SELECT 'plans_started', '', '' WHERE x.started_in
+    UNION ALL SELECT 'plans_closed', '', '' WHERE x.closed_in
+    UNION ALL SELECT 'plans_closed', 'plan_closure_reason', x.closure_reason WHERE x.closed_in
+    UNION ALL SELECT 'plans_stepped_up', '', '' WHERE x.stepped_up
+    UNION ALL SELECT 'plans_overdue', '', '' WHERE x.overdue
+    UNION ALL SELECT 'impact_plans', '', '' WHERE x.impact
+    UNION ALL SELECT 'impact_improved_10', '', '' WHERE x.improved_10
+    UNION ALL SELECT 'impact_was_severe', '', '' WHERE x.was_severe
+    UNION ALL SELECT 'impact_no_longer_severe', '', '' WHERE x.no_longer_severe
+) AS m(measure, dim, val)
+UNION ALL
+SELECT x.period, m.measure, '', '', {review_who}
+FROM ({reviews}) AS x CROSS JOIN LATERAL (
+    SELECT 'reviews_due' UNION ALL SELECT 'reviews_on_time' WHERE x.on_time
+) AS m(measure)
+UNION ALL
+SELECT x.period, 'readiness', m.dim, m.val, {action_who}
+FROM ({actions}) AS x
+CROSS JOIN LATERAL (VALUES ('', ''), ('readiness', x.readiness::text)) AS m(dim, val)
+UNION ALL
+{few}"""
 
 
 def plan_vals(at: Callable[[str, str], str]) -> str:
@@ -1235,13 +1270,14 @@ def statement(spec: Spec, *, summary: bool = False, part: str = "") -> str:
     summary = summary and can_summarise(spec)
     at = school_at_for(spec)
     per_plan = by_plan(spec)
-    plans = [plan_sets(at, per_plan=per_plan)] if plans_too else []
-    sets = ([timetable_sets(at), c2_sets(spec)] if people else []) + ([] if per_plan else plans)
+    plans = [plan_sets(at, per_plan=per_plan)] if plans_too and not per_plan else []
+    sets = ([timetable_sets(at), c2_sets(spec)] if people else []) + plans
     # Where no breakdown, scope or filter needs each pupil (as for plans), the severely absent
-    # and cases are counted a group at a time, not a row each.
+    # cases and plans are counted a group at a time, not a row each.
     counted = (
-        [severity_sets(at, counted=True), case_sets(at, counted=True)]
-        if people and per_plan
+        ([severity_sets(at, counted=True), case_sets(at, counted=True)] if people else [])
+        + ([plan_sets(at, per_plan=True, counted=True)] if plans_too else [])
+        if per_plan
         else []
     )
     unique = (
@@ -1249,7 +1285,7 @@ def statement(spec: Spec, *, summary: bool = False, part: str = "") -> str:
         + ([] if counted else [severity_sets(at), case_sets(at, ever_at(spec, "c.pupil_id"))])
         if people
         else []
-    ) + (plans if per_plan else [])
+    )
     vals = [plan_vals(at)] if plans_too else []
     ctes = (
         (summary_base_ctes(spec) if summary else base_ctes(spec))

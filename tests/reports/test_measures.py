@@ -510,6 +510,39 @@ def test_plans_active_started_closed_and_stepped_up(terms, plan_world, school_a,
     assert cell(result, "plan_lead_changes")[0] == 1
 
 
+def test_plans_alike_in_everything_the_measures_read_are_each_counted(terms, school_a):
+    """Two plans at A agreed on 10 September, each reviewed on time on 22 October with a new
+    lead professional, each with an action at readiness 3, each audited as good on 1 November,
+    neither reviewed again (due 3 December). LA-wide, where plans, reviews and actions are
+    counted a group at a time, each of the two counts, as each does at A."""
+    audit = QualityAudit.objects.create(drawn_by=UserFactory(), sample_size=2, title="Autumn")
+    for _ in range(2):
+        plan = _plan(agreed_on=D(2025, 9, 10))
+        PlanChild.objects.create(plan=plan, pupil=PupilFactory(current_school=school_a),
+                                 plan_is_active=True)  # fmt: skip
+        _review(plan, D(2025, 10, 22), lead_changed_on=D(2025, 10, 22),
+                new_lead_professional=LeadProfessionalFactory())  # fmt: skip
+        ActionItem.objects.create(plan=plan, aspect="education", action="Walk to school",
+                                  readiness=3)  # fmt: skip
+        graded = datetime.datetime(2025, 11, 1, 10, tzinfo=datetime.UTC)
+        AuditedPlan.objects.create(audit=audit, plan=plan, grade="good", graded_at=graded)
+
+    la, by_school = figures(terms["autumn"]), figures(terms["autumn"], breakdown="school")
+
+    for measure, breakdown, key, count in (
+        ("plans_active", "all", "", 2),
+        ("plans_started", "all", "", 2),
+        ("plans_overdue", "all", "", 2),
+        ("reviews_due", "all", "", 4),
+        ("reviews_on_time", "all", "", 2),
+        ("plan_lead_changes", "all", "", 2),
+        ("readiness", "readiness", "3", 2),
+        ("plans_audited", "grade", "good", 2),
+    ):
+        assert cell(la, measure, breakdown=breakdown, key=key)[0] == count, measure
+        assert cell(by_school, measure, breakdown="school", key=school_a.pk)[0] == count, measure
+
+
 def test_a_review_on_day_42_is_on_time_and_one_on_day_43_is_not(terms, plan_world):
     result = figures(terms["autumn"])
 
