@@ -706,10 +706,16 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
             WHERE v.severe OR v.was_severe""",
         ),
         (
+            # The days periods end on: periods ending the same day (a term and its year to
+            # date) share what is looked up for that day.
+            "period_ends",
+            "SELECT DISTINCT as_of FROM periods",
+        ),
+        (
             # Pupils discussed on a link call in the 14 days to each period's end.
             "discussed",
             """SELECT DISTINCT d.pupil_id, a.as_of
-            FROM (SELECT DISTINCT as_of FROM periods) a
+            FROM period_ends a
             JOIN cases_linkcall lc ON lc.held_on BETWEEN a.as_of - 13 AND a.as_of
             JOIN cases_linkcalldiscussion d ON d.call_id = lc.id""",
         ),
@@ -726,7 +732,7 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
             "open_cases",
             """SELECT DISTINCT ON (c.pupil_id, a.as_of) c.pupil_id, a.as_of, c.id,
                 c.lead_professional_id, c.lead_professional_since, c.opened_on
-            FROM (SELECT DISTINCT as_of FROM periods) a
+            FROM period_ends a
             JOIN cases_case c ON c.opened_on <= a.as_of
                 AND (c.closed_on IS NULL OR c.closed_on > a.as_of)
             WHERE c.pupil_id IN (SELECT pupil_id FROM cov_days)
@@ -737,7 +743,7 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
             "active_plans",
             """SELECT DISTINCT ON (pc.pupil_id, a.as_of) pc.pupil_id, a.as_of, pl.id,
                 pl.lead_professional_id
-            FROM (SELECT DISTINCT as_of FROM periods) a
+            FROM period_ends a
             JOIN early_help_plans_earlyhelpplan pl ON pl.status <> 'draft'
                 AND pl.agreed_on <= a.as_of AND (pl.closed_on IS NULL OR pl.closed_on > a.as_of)
             JOIN early_help_plans_planchild pc ON pc.plan_id = pl.id
