@@ -959,14 +959,14 @@ def plan_ctes(spec: Spec, *, per_plan: bool = False) -> list[tuple[str, str]]:
                 r.held_on, lead(r.held_on) OVER (PARTITION BY s.plan_id, s.aspect, s.perspective
                                                  ORDER BY r.held_on, r.id) AS replaced_on
             FROM (
+                -- OFFSET 0, here and for the first scores: both are read as a whole and
+                -- joined by hash, neither looked up one by one for each of the other's rows.
                 SELECT s.plan_id, s.aspect, s.perspective, s.score, s.review_id
                 FROM early_help_plans_aspectscore s
                 WHERE s.review_id IS NOT NULL AND s.score IS NOT NULL {plans_counted} OFFSET 0
             ) s
             JOIN early_help_plans_review r ON r.id = s.review_id
             JOIN (
-                -- OFFSET 0: the first scores are read as a whole and joined by hash, not
-                -- looked up one by one.
                 SELECT s.plan_id, s.aspect, s.perspective, s.score
                 FROM early_help_plans_aspectscore s
                 WHERE s.review_id IS NULL AND s.score IS NOT NULL {plans_counted} OFFSET 0
