@@ -788,6 +788,12 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
     ]
 
 
+def _grouped(rows: str, read: str) -> str:
+    """`rows` (a query with a period) grouped by the period and the columns the measures read of
+    them (`read`), with the number of rows in each group (n): for counting a group at a time."""
+    return f"SELECT period, {read}, count(*) AS n FROM ({rows}) AS g GROUP BY period, {read}"
+
+
 def severity_sets(at: Callable[[str, str], str], *, counted: bool = False) -> str:
     """The severely absent and their cover: a row per pupil and cell (period, measure, dim, val,
     unit, pupil_id, school_id); or, `counted`, a row per cell with the number of pupils in it
@@ -795,11 +801,10 @@ def severity_sets(at: Callable[[str, str], str], *, counted: bool = False) -> st
     in summer: 2.7 million rows counted one by one otherwise). The pupils are first grouped by
     what the measures read of them, so each cell counts the same pupils either way."""
     if counted:
-        sev = """(SELECT period, severe, was_severe, no_attendance, ehcp, primary_age,
-                secondary_age, count(*) AS n
-            FROM sev GROUP BY 1, 2, 3, 4, 5, 6, 7) AS s"""
-        cov = """(SELECT period, lead_kind, has_fehp, other_kinds, discussed, count(*) AS n
-            FROM cov GROUP BY 1, 2, 3, 4, 5) AS c"""
+        sev_read = "severe, was_severe, no_attendance, ehcp, primary_age, secondary_age"
+        sev = f"({_grouped('SELECT * FROM sev', sev_read)}) AS s"
+        cov_read = "lead_kind, has_fehp, other_kinds, discussed"
+        cov = f"({_grouped('SELECT * FROM cov', cov_read)}) AS c"
         sev_who, cov_who = "s.n", "c.n"
     else:
         sev, cov = "sev s", "cov c"
@@ -864,8 +869,7 @@ def case_sets(at: Callable[[str, str], str], among: str = "TRUE", *, counted: bo
     JOIN periods p ON te.occurred_on BETWEEN p.lo AND p.hi
     WHERE te.kind IN ('stepped_up', 'stepped_down') AND {among}"""
     if counted:
-        each = f"SELECT period, {read}, count(*) AS n FROM ({each}) AS c GROUP BY 1, {read}"
-        steps = f"SELECT period, kind, count(*) AS n FROM ({steps}) AS te GROUP BY 1, 2"
+        each, steps = _grouped(each, read), _grouped(steps, "kind")
         case_who, step_who = "c.n", "te.n"
     else:
         case_who = "c.id::bigint * 16 + 2, c.pupil_id, c.school_id"
@@ -1063,10 +1067,9 @@ CROSS JOIN LATERAL (VALUES ('', ''), ('grade', ap.grade)) AS m(dim, val)
 WHERE ap.grade <> ''"""
     if counted:
         if not per_plan:
-            raise ValueError("plans are counted a group at a time only a row each")
-        plans = f"SELECT period, {read}, count(*) AS n FROM ({plans}) AS x GROUP BY 1, {read}"
-        reviews = f"SELECT period, on_time, count(*) AS n FROM ({reviews}) AS x GROUP BY 1, 2"
-        actions = f"SELECT period, readiness, count(*) AS n FROM ({actions}) AS x GROUP BY 1, 2"
+            raise ValueError("plans are counted a group at a time only when counted a row per plan")
+        plans, reviews = _grouped(plans, read), _grouped(reviews, "on_time")
+        actions = _grouped(actions, "readiness")
         few = f"""SELECT x.period, x.measure, x.dim, x.val, count(*)
 FROM ({few}) AS x(period, measure, dim, val, unit, pupil_id, school_id) GROUP BY 1, 2, 3, 4"""
         plan_who = review_who = action_who = "x.n"
@@ -1278,7 +1281,7 @@ def statement(spec: Spec, *, summary: bool = False, part: str = "") -> str:
     per_plan = by_plan(spec)
     plans = [plan_sets(at, per_plan=per_plan)] if plans_too and not per_plan else []
     sets = ([timetable_sets(at), c2_sets(spec)] if people else []) + plans
-    # Where no breakdown, scope or filter needs each pupil (as for plans), the severely absent
+    # Where no breakdown, scope or filter needs each pupil (as for plans), the severely absent,
     # cases and plans are counted a group at a time, not a row each.
     counted = (
         ([severity_sets(at, counted=True), case_sets(at, counted=True)] if people else [])
@@ -1288,7 +1291,7 @@ def statement(spec: Spec, *, summary: bool = False, part: str = "") -> str:
     )
     unique = (
         [school_sets(spec, summary=summary)]
-        + ([] if counted else [severity_sets(at), case_sets(at, ever_at(spec, "c.pupil_id"))])
+        + ([] if per_plan else [severity_sets(at), case_sets(at, ever_at(spec, "c.pupil_id"))])
         if people
         else []
     )
