@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import pghistory
 import pgtrigger
@@ -818,11 +818,20 @@ def reset_tables() -> list[str]:
     return sorted(tables & existing)
 
 
+def run_pending_checks(cursor: Any) -> None:
+    """Run now the deferred constraint checks pending in this transaction, then defer again.
+
+    PostgreSQL refuses to TRUNCATE or ALTER a table with checks pending on it: rows written
+    earlier in the transaction (by the ORM, or by a load into a table whose foreign keys it kept,
+    as the plans' load writes the cases' lead professionals). Every deferrable constraint here is
+    initially deferred, so deferring them all again leaves the transaction as it was."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def truncate() -> None:
     with connection.cursor() as cursor:
-        # Tables with deferred foreign key checks still pending (rows written earlier in this
-        # transaction) cannot be truncated: run the checks now.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        run_pending_checks(cursor)
         names = ", ".join(connection.ops.quote_name(t) for t in reset_tables())
         cursor.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
 
@@ -843,7 +852,9 @@ def bulk_load(
     runs, and COPY through the raw psycopg connection is not one of them (checked: a COPY inside
     `pgtrigger.ignore` still wrote history rows). All of this is DDL inside the transaction: an
     error anywhere rolls it back, triggers, indexes and constraints included. It needs table
-    ownership, which the app's role has, and it locks the tables until commit.
+    ownership, which the app's role has, and it locks the tables until commit. Constraint checks
+    still pending in the transaction run before the tables are altered and again before they are
+    restored (run_pending_checks): PostgreSQL refuses to alter a table with checks pending.
 
     With `exclusions`, exclusion constraints are dropped too and added back afterwards (which
     checks every row again, building the index in one pass rather than a GiST insert a row).
@@ -879,6 +890,7 @@ def bulk_load(
             [list(tables), exclusions],
         )
         foreign_keys += cursor.fetchall()  # dropped and added back the same way
+        run_pending_checks(cursor)
         for table, name, _ in foreign_keys:
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {quote(name)}")
         for name, _ in indexes:
@@ -886,6 +898,7 @@ def bulk_load(
         for table, name in triggers:
             cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {name}")
         yield
+        run_pending_checks(cursor)
         cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
         for _, definition in indexes:
             cursor.execute(definition)
