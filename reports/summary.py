@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import InternalError, connection, transaction
 from django.utils import timezone
 
+from attendance.thresholds import sql_number
 from reports.measures import sql
 from reports.measures.definitions import CHARACTERISTICS
 from schools.models import Term
@@ -173,8 +174,8 @@ def refresh(cursor: Any, windows: list[sql.Window], *, schools: list[int] | None
         "lo": lo,
         "hi": hi,
         "schools": schools or [],
-        "persistent": float(settings.PERSISTENT_ABSENCE_THRESHOLD),
-        "severe": float(settings.SEVERE_ABSENCE_THRESHOLD),
+        "persistent": sql_number(settings.PERSISTENT_ABSENCE_THRESHOLD),
+        "severe": sql_number(settings.SEVERE_ABSENCE_THRESHOLD),
     }
     term = " ".join(
         f"WHEN r.period_end BETWEEN '{w.lo.isoformat()}'::date AND '{w.hi.isoformat()}'::date "

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 
+from attendance.thresholds import sql_number
 from schools.models import Term
 
 REFRESH = """
@@ -125,8 +126,8 @@ def refresh(
     cursor.execute(
         REFRESH.format(affected=affected, records=records),
         {
-            "severe": float(settings.SEVERE_ABSENCE_THRESHOLD),
-            "persistent": float(settings.PERSISTENT_ABSENCE_THRESHOLD),
+            "severe": sql_number(settings.SEVERE_ABSENCE_THRESHOLD),
+            "persistent": sql_number(settings.PERSISTENT_ABSENCE_THRESHOLD),
             "recent_days": int(settings.AT_RISK_RECENT_DAYS),
             "today": today,
             "term_year": term.academic_year.start_year if term and term.ends_on >= today else None,

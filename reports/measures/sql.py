@@ -34,6 +34,7 @@ import datetime
 from collections.abc import Callable
 from typing import Any
 
+from attendance.thresholds import sql_number
 from reports.measures.definitions import (
     ATTENDANCE_MEASURES,
     BY_CODE,
@@ -112,9 +113,9 @@ def params(spec: Spec) -> dict[str, Any]:
         "characteristic": spec.characteristic,
         "years": sorted({w.start_year for w in spec.windows}),
         "today": spec.today,
-        "persistent": spec.persistent,
-        "severe": spec.severe,
-        "attendance_line": 100 - spec.severe,
+        "persistent": sql_number(spec.persistent),
+        "severe": sql_number(spec.severe),
+        "attendance_line": sql_number(100 - spec.severe),
         "tz": spec.time_zone,
     }
     for i, w in enumerate(spec.windows):

@@ -1,5 +1,6 @@
 import pytest
 import time_machine
+from django.test import override_settings
 
 from attendance.models import AttendanceRecord, PupilAttendance
 from schools.models import EnrolmentEvent, Pupil, PupilEvent
@@ -23,6 +24,17 @@ def test_the_spec_example_imports_and_works_out_each_pupils_rate(
     }
     assert AttendanceRecord.objects.count() == 8
     assert Pupil.objects.count() == 4
+
+
+@override_settings(SEVERE_ABSENCE_THRESHOLD=55.6)
+def test_a_threshold_that_is_not_a_whole_number_is_compared_exactly(
+    sample_schools, write_file, do_import
+):
+    do_import(write_file(HEADER + "\n" + SAMPLE_ROWS))
+
+    severe = PupilAttendance.objects.filter(is_severely_absent=True)
+    # Chloe missed 13 of 18 sessions (72.2%); Dev 10 of 18 (55.56%), just under the line.
+    assert set(severe.values_list("pupil__given_name", flat=True)) == {"Chloe"}
 
 
 def _messages(result, kind="error"):

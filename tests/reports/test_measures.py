@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.db.models.expressions import RawSQL
+from django.test import override_settings
 
 from attendance.models import AttendanceRecord, PupilAttendance
 from cases.models import LeadProfessional, OtherPlan, TimelineEntry
@@ -172,6 +173,20 @@ def test_persistent_and_severe_absence_count_each_pupil_once_across_the_la(terms
     # Pupil 1 missed 10% and pupil 2 50%: both persistently absent, pupil 2 severely.
     assert cell(result, "persistent_absence") == (2, 2, Decimal("100.0"))
     assert cell(result, "severe_absence") == (1, 2, Decimal("50.0"))
+
+
+@override_settings(PERSISTENT_ABSENCE_THRESHOLD=12.5, SEVERE_ABSENCE_THRESHOLD=37.5)
+def test_thresholds_that_are_not_whole_numbers_are_compared_exactly(terms, school_a):
+    # 1 of 8 sessions missed is exactly 12.5%, 3 of 8 exactly 37.5%, 10 of 27 is 37.04%.
+    for possible, attended in ((8, 7), (8, 5), (27, 17)):
+        record(PupilFactory(current_school=school_a), school_a, D(2025, 9, 8), D(2025, 9, 26),
+               possible, attended)  # fmt: skip
+
+    result = figures(terms["autumn"])
+
+    assert cell(result, "persistent_absence")[:2] == (3, 3)
+    assert cell(result, "severe_absence")[:2] == (1, 3)  # 3 of 8, not 10 of 27
+    assert cell(result, "severe_at_term_end")[0] == 1
 
 
 def test_the_phase_breakdown_is_always_given_for_the_targets(terms, attendance_world):
