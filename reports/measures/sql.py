@@ -695,10 +695,14 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
                 x.year_group IN {PRIMARY_YEARS} AS primary_age,
                 x.year_group IN {SECONDARY_YEARS} AS secondary_age
             FROM (
-                -- Only pupils severe at some period's end, or before it, are unpivoted.
-                SELECT x.*, pu.sen_status, pu.year_group FROM ({source}) AS x
+                -- Only pupils severe at some period's end, or before it, are unpivoted. They are
+                -- looked up in order of id, so that pupils on the same pages are read together.
+                SELECT x.*, pu.sen_status, pu.year_group FROM (
+                    SELECT * FROM ({source}) AS x
+                    WHERE x.was_severe_last_year OR {" OR ".join(candidates)}
+                    ORDER BY x.pupil_id OFFSET 0
+                ) AS x
                 JOIN schools_pupil pu ON pu.id = x.pupil_id
-                WHERE x.was_severe_last_year OR {" OR ".join(candidates)}
             ) AS x
             CROSS JOIN LATERAL (VALUES
                 {", ".join(rows)}
@@ -722,9 +726,11 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
         ),
         (
             # Cover depends only on the pupil and the day: periods ending the same day (a
-            # term and its year to date) share it.
+            # term and its year to date) share it. `periods` has bit k set if the pupil is
+            # severely absent at period k's end (that day).
             "cov_days",
-            "SELECT DISTINCT pupil_id, as_of FROM sev WHERE severe",
+            """SELECT pupil_id, as_of, bit_or(1::bigint << period) AS periods FROM sev
+            WHERE severe GROUP BY pupil_id, as_of""",
         ),
         (
             # Each of those pupils' latest case open at the day's end. Cases, plans and other
@@ -762,7 +768,7 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
         ),
         (
             "cov_at",
-            """SELECT s.pupil_id, s.as_of,
+            """SELECT s.pupil_id, s.as_of, s.periods,
                 CASE WHEN oc.lead_professional_id IS NOT NULL AND (
                         coalesce(oc.lead_professional_since, oc.opened_on) <= s.as_of
                         OR EXISTS (SELECT 1 FROM cases_timelineentry te WHERE te.case_id = oc.id
@@ -804,8 +810,12 @@ def severity_sets(at: Callable[[str, str], str], *, counted: bool = False) -> st
     if counted:
         sev_read = "severe, was_severe, no_attendance, ehcp, primary_age, secondary_age"
         sev = f"({_grouped('SELECT * FROM sev', sev_read)}) AS s"
-        cov_read = "lead_kind, has_fehp, other_kinds, discussed"
-        cov = f"({_grouped('SELECT * FROM cov', cov_read)}) AS c"
+        # Each pupil's cover once a day, grouped, then counted in each period whose end (that
+        # day) finds them severely absent: rather than a row for each pupil and period first.
+        cov = """(SELECT p.code AS period, g.lead_kind, g.has_fehp, g.other_kinds, g.discussed, g.n
+            FROM (SELECT periods, lead_kind, has_fehp, other_kinds, discussed, count(*) AS n
+                  FROM cov_at GROUP BY 1, 2, 3, 4, 5) AS g
+            JOIN periods p ON g.periods & (1::bigint << p.code) <> 0) AS c"""
         sev_who, cov_who = "s.n", "c.n"
     else:
         sev, cov = "sev s", "cov c"

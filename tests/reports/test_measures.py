@@ -353,6 +353,11 @@ def test_a_pupil_whose_attendance_recovers_is_no_longer_severe_next_term(
 
     assert cell(result, "severe_at_term_end", period=SPRING)[0] == 1  # pupil 4
     assert cell(result, "no_longer_severe", period=SPRING)[0] == 1  # pupil 2
+    # Each period's cover is of those severely absent at its end: pupil 2's lead counts in
+    # autumn, not in spring, when pupil 4 (with nothing in place) is severely absent alone.
+    assert cell(result, "with_lead", period=AUTUMN)[:2] == (1, 2)
+    assert cell(result, "with_lead", period=SPRING)[:2] == (0, 1)
+    assert cell(result, "without_lead_or_plan", period=SPRING)[:2] == (1, 1)
     assert drill(terms["spring"], "no_longer_severe", period=SPRING) == {severe_world["two"].pk}
 
 
