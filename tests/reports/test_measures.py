@@ -533,15 +533,19 @@ def test_plans_active_started_closed_and_stepped_up(terms, plan_world, school_a,
 def test_plans_alike_in_everything_the_measures_read_are_each_counted(terms, school_a):
     """Two plans at A agreed on 10 September, each reviewed on time on 22 October with a new
     lead professional, each with an action at readiness 3, each audited as good on 1 November,
-    neither reviewed again (due 3 December). LA-wide, where plans, reviews and actions are
+    each with education (parent) scored 2 at the start and 4 at the review, neither reviewed
+    again (due 3 December). LA-wide, where plans, reviews, actions and aspect changes are
     counted a group at a time, each of the two counts, as each does at A."""
     audit = QualityAudit.objects.create(drawn_by=UserFactory(), sample_size=2, title="Autumn")
     for _ in range(2):
         plan = _plan(agreed_on=D(2025, 9, 10))
         PlanChild.objects.create(plan=plan, pupil=PupilFactory(current_school=school_a),
                                  plan_is_active=True)  # fmt: skip
-        _review(plan, D(2025, 10, 22), lead_changed_on=D(2025, 10, 22),
-                new_lead_professional=LeadProfessionalFactory())  # fmt: skip
+        review = _review(plan, D(2025, 10, 22), lead_changed_on=D(2025, 10, 22),
+                         new_lead_professional=LeadProfessionalFactory())  # fmt: skip
+        for at, value in ((None, 2), (review, 4)):
+            AspectScore.objects.create(plan=plan, review=at, aspect="education",
+                                       perspective="parent", score=value)  # fmt: skip
         ActionItem.objects.create(plan=plan, aspect="education", action="Walk to school",
                                   readiness=3)  # fmt: skip
         graded = datetime.datetime(2025, 11, 1, 10, tzinfo=datetime.UTC)
@@ -561,6 +565,10 @@ def test_plans_alike_in_everything_the_measures_read_are_each_counted(terms, sch
     ):
         assert cell(la, measure, breakdown=breakdown, key=key)[0] == count, measure
         assert cell(by_school, measure, breakdown="school", key=school_a.pk)[0] == count, measure
+    # Both plans' education scores rose by 2: a mean of 4 over 2, however they are counted.
+    for result in (la, by_school):
+        assert cell(result, "aspect_change_parent", breakdown="aspect", key="education") == (
+            4, 2, Decimal("2.0"))  # fmt: skip
 
 
 def test_a_review_on_day_42_is_on_time_and_one_on_day_43_is_not(terms, plan_world):
