@@ -925,6 +925,7 @@ def plan_ctes(spec: Spec, *, per_plan: bool = False) -> list[tuple[str, str]]:
     # For some schools, only their plans' scores are looked up.
     plans_counted = "" if spec.schools is None else "AND s.plan_id IN (SELECT id FROM aspect_plans)"
     among = "" if spec.schools is None else "AND pl.id IN (SELECT pr.id FROM plan_rows pr)"
+    reviewed = "" if spec.schools is None else "AND r.plan_id IN (SELECT pr.id FROM plan_rows pr)"
     children = (
         ""
         if per_plan
@@ -946,18 +947,26 @@ def plan_ctes(spec: Spec, *, per_plan: bool = False) -> list[tuple[str, str]]:
                 {"" if per_plan else f"AND {ever_at(spec, 'pc.pupil_id')}"}""",
         ),
         (
+            # Each plan's latest review by each day a period ends: the reviews are read whole
+            # and grouped, rather than looked up for each plan and period.
+            "last_reviews",
+            f"""SELECT r.plan_id, a.as_of, max(r.held_on) AS held_on
+            FROM (SELECT DISTINCT as_of FROM periods) a
+            JOIN early_help_plans_review r ON r.held_on <= a.as_of {reviewed}
+            GROUP BY r.plan_id, a.as_of""",
+        ),
+        (
             "plan_periods",
             f"""SELECT pr.*, p.code AS period, p.lo, p.hi, p.as_of,
                 {at("pr.pupil_id", "p.as_of")} AS school_id,
                 pr.agreed_on <= p.as_of AND (pr.closed_on IS NULL OR pr.closed_on > p.as_of)
                     AS active,
                 pr.closed_on BETWEEN p.lo AND p.hi AS closed_in,
-                coalesce((SELECT max(r.held_on) FROM early_help_plans_review r
-                          WHERE r.plan_id = pr.id AND r.held_on <= p.as_of), pr.agreed_on)
-                    + 42 AS due
+                coalesce(lr.held_on, pr.agreed_on) + 42 AS due
             FROM plan_rows pr
             JOIN periods p ON pr.agreed_on <= p.hi
-                AND (pr.closed_on IS NULL OR pr.closed_on >= p.lo)""",
+                AND (pr.closed_on IS NULL OR pr.closed_on >= p.lo)
+            LEFT JOIN last_reviews lr ON lr.plan_id = pr.id AND lr.as_of = p.as_of""",
         ),
         (
             # The plans whose aspect scores are counted, and the days they are counted on;

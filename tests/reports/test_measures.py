@@ -624,6 +624,24 @@ def test_overdue_plans_at_term_end_and_the_median_days_overdue(terms, plan_world
         plan_world["two"].children.values_list("pupil_id", flat=True))  # fmt: skip
 
 
+def test_a_review_on_the_last_day_of_a_period_counts_by_that_day(terms, school_a):
+    """Agreed on 1 November (a review due on 13 December), reviewed late on 19 December, the
+    last day of autumn, and not again (the next due on 30 January). At autumn's end the plan is
+    not overdue; at spring's end, 27 March, it is, by 56 days."""
+    plan = _plan(agreed_on=D(2025, 11, 1))
+    PlanChild.objects.create(plan=plan, pupil=PupilFactory(current_school=school_a),
+                             plan_is_active=True)  # fmt: skip
+    _review(plan, D(2025, 12, 19))
+
+    spring = measures.compute(terms["spring"], today=D(2026, 3, 27))
+
+    assert cell(spring, "plans_active", AUTUMN)[0] == 1
+    assert cell(spring, "plans_overdue", AUTUMN)[0] == 0
+    assert cell(spring, "plans_active", SPRING)[0] == 1
+    assert cell(spring, "plans_overdue", SPRING)[0] == 1
+    assert cell(spring, "days_overdue", SPRING)[2] == Decimal("56.0")
+
+
 def test_the_impact_of_plans_closed_in_the_term(terms, plan_world):
     result = figures(terms["autumn"])
 
