@@ -653,7 +653,10 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
             else _over("", "%(severe)s", before, "x.")
         )
         own = cols.own[i]
-        rows.append(f"({i}, {severe}, {was}, coalesce(x.poss_{own}, 0), coalesce(x.att_{own}, 0))")
+        rows.append(
+            (str(i), severe, was, f"coalesce(x.poss_{own}, 0)", f"coalesce(x.att_{own}, 0)")
+        )
+    arrays = ", ".join(f"ARRAY[{', '.join(column)}]" for column in zip(*rows, strict=True))
     judged = {k for k in cols.ytd + cols.before if k is not None}
     candidates = sorted(_over("", "%(severe)s", k, "x.") for k in judged)
     previous = sorted({p.start_year - 1 for p in spec.periods})
@@ -704,8 +707,9 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
                 ) AS x
                 JOIN schools_pupil pu ON pu.id = x.pupil_id
             ) AS x
-            CROSS JOIN LATERAL (VALUES
-                {", ".join(rows)}
+            -- Parallel arrays, a column each: a VALUES list is prepared again for every pupil.
+            CROSS JOIN LATERAL unnest(
+                {arrays}
             ) AS v(period, severe, was_severe, in_poss, in_att)
             JOIN periods p ON p.code = v.period
             WHERE v.severe OR v.was_severe""",
