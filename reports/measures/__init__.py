@@ -494,7 +494,7 @@ def _side_by_side(spec: sql.Spec, summarised: bool) -> list[tuple[Any, ...]]:
                 with transaction.atomic(), connection.cursor() as other:  # the thread's own
                     other.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                     other.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
-                    other.execute(sql.SESSION)
+                    other.execute(sql.SIDE_BY_SIDE_SESSION)
                     other.execute(sql.statement(spec, summary=summarised, part="plans"),
                                   sql.params(spec))  # fmt: skip
                     found["plans"] = list(other.fetchall())
@@ -506,7 +506,7 @@ def _side_by_side(spec: sql.Spec, summarised: bool) -> list[tuple[Any, ...]]:
         thread = threading.Thread(target=plans, name="measures-plans")
         thread.start()
         try:
-            cursor.execute(sql.SESSION)
+            cursor.execute(sql.SIDE_BY_SIDE_SESSION)
             cursor.execute(sql.statement(spec, summary=summarised, part="people"), sql.params(spec))
             found["people"] = list(cursor.fetchall())
         finally:
