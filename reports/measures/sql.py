@@ -742,10 +742,12 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
             # pupil by pupil and day by day (hundreds of thousands of lookups nationally).
             "open_cases",
             """SELECT DISTINCT ON (c.pupil_id, a.as_of) c.pupil_id, a.as_of, c.id,
-                c.lead_professional_id, c.lead_professional_since, c.opened_on
+                c.lead_professional_id, c.lead_professional_since, c.opened_on,
+                clp.kind AS lead_kind
             FROM period_ends a
             JOIN cases_case c ON c.opened_on <= a.as_of
                 AND (c.closed_on IS NULL OR c.closed_on > a.as_of)
+            LEFT JOIN cases_leadprofessional clp ON clp.id = c.lead_professional_id
             WHERE c.pupil_id IN (SELECT pupil_id FROM cov_days)
             ORDER BY c.pupil_id, a.as_of, c.opened_on DESC, c.id DESC""",
         ),
@@ -753,11 +755,12 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
             # Their latest Family Early Help Plan active at the day's end.
             "active_plans",
             """SELECT DISTINCT ON (pc.pupil_id, a.as_of) pc.pupil_id, a.as_of, pl.id,
-                pl.lead_professional_id
+                plp.kind AS lead_kind
             FROM period_ends a
             JOIN early_help_plans_earlyhelpplan pl ON pl.status <> 'draft'
                 AND pl.agreed_on <= a.as_of AND (pl.closed_on IS NULL OR pl.closed_on > a.as_of)
             JOIN early_help_plans_planchild pc ON pc.plan_id = pl.id
+            LEFT JOIN cases_leadprofessional plp ON plp.id = pl.lead_professional_id
             WHERE pc.pupil_id IN (SELECT pupil_id FROM cov_days)
             ORDER BY pc.pupil_id, a.as_of, pl.agreed_on DESC, pl.id DESC""",
         ),
@@ -777,16 +780,14 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
                         coalesce(oc.lead_professional_since, oc.opened_on) <= s.as_of
                         OR EXISTS (SELECT 1 FROM cases_timelineentry te WHERE te.case_id = oc.id
                                    AND te.kind = 'lead' AND te.occurred_on <= s.as_of))
-                    THEN clp.kind ELSE plp.kind END AS lead_kind,
+                    THEN oc.lead_kind ELSE fp.lead_kind END AS lead_kind,
                 fp.id IS NOT NULL AS has_fehp,
                 coalesce(ot.kinds, '{}'::text[]) AS other_kinds,
                 dd.pupil_id IS NOT NULL AS discussed
             FROM cov_days s
             LEFT JOIN discussed dd ON dd.pupil_id = s.pupil_id AND dd.as_of = s.as_of
             LEFT JOIN open_cases oc ON oc.pupil_id = s.pupil_id AND oc.as_of = s.as_of
-            LEFT JOIN cases_leadprofessional clp ON clp.id = oc.lead_professional_id
             LEFT JOIN active_plans fp ON fp.pupil_id = s.pupil_id AND fp.as_of = s.as_of
-            LEFT JOIN cases_leadprofessional plp ON plp.id = fp.lead_professional_id
             LEFT JOIN other_kinds ot ON ot.pupil_id = s.pupil_id AND ot.as_of = s.as_of""",
         ),
         (
