@@ -657,6 +657,15 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
             (str(i), severe, was, f"coalesce(x.poss_{own}, 0)", f"coalesce(x.att_{own}, 0)")
         )
     arrays = ", ".join(f"ARRAY[{', '.join(column)}]" for column in zip(*rows, strict=True))
+    # OFFSET 0 keeps a table whole, to be joined by hash: the planner, expecting few pupils,
+    # would look each one's rows up.
+    whole = spec.schools is None
+    cases = "(SELECT c.* FROM cases_case c OFFSET 0)" if whole else "cases_case"
+    children = (
+        "(SELECT pc.* FROM early_help_plans_planchild pc OFFSET 0)"
+        if whole
+        else "early_help_plans_planchild"
+    )
     judged = {k for k in cols.ytd + cols.before if k is not None}
     candidates = sorted(_over("", "%(severe)s", k, "x.") for k in judged)
     previous = sorted({p.start_year - 1 for p in spec.periods})
@@ -736,32 +745,34 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
             """SELECT pupil_id, as_of, bit_or(1::bigint << period) AS periods FROM sev
             WHERE severe GROUP BY pupil_id, as_of""",
         ),
+        ("cov_pupils", "SELECT DISTINCT pupil_id FROM cov_days"),
         (
-            # Each of those pupils' latest case open at the day's end. Cases, plans and other
-            # plans are read once for every pupil and joined by hash, rather than looked up
-            # pupil by pupil and day by day (hundreds of thousands of lookups nationally).
+            # Each of those pupils' latest case open at the day's end. LA-wide, cases, plans'
+            # children and other plans are read whole and joined by hash, rather than looked up
+            # pupil by pupil (hundreds of thousands of look-ups nationally); for some schools,
+            # their few pupils' are looked up.
             "open_cases",
-            """SELECT DISTINCT ON (c.pupil_id, a.as_of) c.pupil_id, a.as_of, c.id,
+            f"""SELECT DISTINCT ON (c.pupil_id, a.as_of) c.pupil_id, a.as_of, c.id,
                 c.lead_professional_id, c.lead_professional_since, c.opened_on,
                 clp.kind AS lead_kind
             FROM period_ends a
-            JOIN cases_case c ON c.opened_on <= a.as_of
+            JOIN {cases} c ON c.opened_on <= a.as_of
                 AND (c.closed_on IS NULL OR c.closed_on > a.as_of)
+            JOIN cov_pupils cp ON cp.pupil_id = c.pupil_id
             LEFT JOIN cases_leadprofessional clp ON clp.id = c.lead_professional_id
-            WHERE c.pupil_id IN (SELECT pupil_id FROM cov_days)
             ORDER BY c.pupil_id, a.as_of, c.opened_on DESC, c.id DESC""",
         ),
         (
             # Their latest Family Early Help Plan active at the day's end.
             "active_plans",
-            """SELECT DISTINCT ON (pc.pupil_id, a.as_of) pc.pupil_id, a.as_of, pl.id,
+            f"""SELECT DISTINCT ON (pc.pupil_id, a.as_of) pc.pupil_id, a.as_of, pl.id,
                 plp.kind AS lead_kind
             FROM period_ends a
             JOIN early_help_plans_earlyhelpplan pl ON pl.status <> 'draft'
                 AND pl.agreed_on <= a.as_of AND (pl.closed_on IS NULL OR pl.closed_on > a.as_of)
-            JOIN early_help_plans_planchild pc ON pc.plan_id = pl.id
+            JOIN {children} pc ON pc.plan_id = pl.id
+            JOIN cov_pupils cp ON cp.pupil_id = pc.pupil_id
             LEFT JOIN cases_leadprofessional plp ON plp.id = pl.lead_professional_id
-            WHERE pc.pupil_id IN (SELECT pupil_id FROM cov_days)
             ORDER BY pc.pupil_id, a.as_of, pl.agreed_on DESC, pl.id DESC""",
         ),
         (
