@@ -376,6 +376,12 @@ def base_ctes(spec: Spec) -> list[tuple[str, str]]:
                 AS t(code, kind, start_year, ord, lo, hi, as_of)""",
         ),
         (
+            # The days periods end on: periods ending the same day (a term and its year to
+            # date) share what is looked up for that day.
+            "period_ends",
+            "SELECT DISTINCT as_of FROM periods",
+        ),
+        (
             # One wide row per pupil and school: the only scan of the raw records. A column
             # with no record in its windows is NULL (no data), not 0.
             "recs",
@@ -424,7 +430,7 @@ def summary_base_ctes(spec: Spec) -> list[tuple[str, str]]:
     )
 
     return [
-        base_ctes(spec)[0],
+        *base_ctes(spec)[:2],  # periods and period_ends
         (
             "detail",
             f"""SELECT r.*, CASE {window} END AS win
@@ -724,12 +730,6 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
             WHERE v.severe OR v.was_severe""",
         ),
         (
-            # The days periods end on: periods ending the same day (a term and its year to
-            # date) share what is looked up for that day.
-            "period_ends",
-            "SELECT DISTINCT as_of FROM periods",
-        ),
-        (
             # Pupils discussed on a link call in the 14 days to each period's end.
             "discussed",
             """SELECT DISTINCT d.pupil_id, a.as_of
@@ -742,7 +742,7 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
             # term and its year to date) share it. `periods` has bit k set if the pupil is
             # severely absent at period k's end (that day).
             "cov_days",
-            """SELECT pupil_id, as_of, bit_or(1::bigint << period) AS periods FROM sev
+            f"""SELECT pupil_id, as_of, {PERIOD_BITS} AS periods FROM sev
             WHERE severe GROUP BY pupil_id, as_of""",
         ),
         ("cov_pupils", "SELECT DISTINCT pupil_id FROM cov_days"),
@@ -811,6 +811,16 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
     ]
 
 
+# Periods sharing an end day share what is worked out for that day; the periods a row counts in
+# are then kept as bits (bit k: period k), and the row counted in each of them.
+PERIOD_BITS = "bit_or(1::bigint << period)"  # of rows with a period, grouped by day
+
+
+def in_period(bits: str) -> str:
+    """Whether period p is one of `bits`."""
+    return f"{bits} & (1::bigint << p.code) <> 0"
+
+
 def _grouped(rows: str, read: str) -> str:
     """`rows` (a query with a period) grouped by the period and the columns the measures read of
     them (`read`), with the number of rows in each group (n): for counting a group at a time."""
@@ -828,10 +838,10 @@ def severity_sets(at: Callable[[str, str], str], *, counted: bool = False) -> st
         sev = f"({_grouped('SELECT * FROM sev', sev_read)}) AS s"
         # Each pupil's cover once a day, grouped, then counted in each period whose end (that
         # day) finds them severely absent: rather than a row for each pupil and period first.
-        cov = """(SELECT p.code AS period, g.lead_kind, g.has_fehp, g.other_kinds, g.discussed, g.n
+        cov = f"""(SELECT p.code AS period, g.lead_kind, g.has_fehp, g.other_kinds, g.discussed, g.n
             FROM (SELECT periods, lead_kind, has_fehp, other_kinds, discussed, count(*) AS n
                   FROM cov_at GROUP BY 1, 2, 3, 4, 5) AS g
-            JOIN periods p ON g.periods & (1::bigint << p.code) <> 0) AS c"""
+            JOIN periods p ON {in_period("g.periods")}) AS c"""
         sev_who, cov_who = "s.n", "c.n"
     else:
         sev, cov = "sev s", "cov c"
@@ -967,7 +977,7 @@ def plan_ctes(spec: Spec, *, per_plan: bool = False) -> list[tuple[str, str]]:
             # and grouped, rather than looked up for each plan and period.
             "last_reviews",
             f"""SELECT r.plan_id, a.as_of, max(r.held_on) AS held_on
-            FROM (SELECT DISTINCT as_of FROM periods) a
+            FROM period_ends a
             JOIN early_help_plans_review r ON r.held_on <= a.as_of {reviewed}
             GROUP BY r.plan_id, a.as_of""",
         ),
@@ -988,7 +998,7 @@ def plan_ctes(spec: Spec, *, per_plan: bool = False) -> list[tuple[str, str]]:
             # The plans whose aspect scores are counted, and the days they are counted on;
             # `periods` has bit k set if the plan counts in period k (ending that day).
             "aspect_plans",
-            """SELECT id, as_of, bit_or(1::bigint << period) AS periods FROM plan_periods
+            f"""SELECT id, as_of, {PERIOD_BITS} AS periods FROM plan_periods
             WHERE active OR closed_in GROUP BY id, as_of""",
         ),
         (
@@ -1171,14 +1181,14 @@ WHERE pp.active OR pp.closed_in"""
 # Where plans are counted a row each (by_plan), each aspect's changes are summed and counted a day
 # at a time, by the periods their plans count in, and each sum added to those periods: not a row
 # for each plan, aspect and period first (1.3 million nationally in summer).
-ASPECT_SUMS = """
+ASPECT_SUMS = f"""
 SELECT 'aspect_change_' || g.perspective, p.code, 'aspect'::text, g.aspect::text, sum(g.total),
     sum(g.n)::numeric, NULL::numeric
 FROM (
     SELECT periods, aspect, perspective, sum(change) AS total, count(*) AS n
     FROM aspect_changes GROUP BY 1, 2, 3
 ) AS g
-JOIN periods p ON g.periods & (1::bigint << p.code) <> 0
+JOIN periods p ON {in_period("g.periods")}
 GROUP BY 1, 2, 3, 4"""
 
 
