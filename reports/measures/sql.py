@@ -1037,16 +1037,28 @@ def plan_ctes(spec: Spec, *, per_plan: bool = False) -> list[tuple[str, str]]:
         (
             # Every review that fell due: 42 days after the plan was agreed and after each
             # review; the next review held after it is on time if no later than the due day.
+            # Each plan's days (agreed, and each review's, once a day) are sorted once and the
+            # next review read off the days after: not looked up for each day.
             "review_bases",
-            f"""SELECT pl.id AS plan_id, pl.closed_on, b.base, b.base + 42 AS due,
-                (SELECT min(r2.held_on) FROM early_help_plans_review r2
-                 WHERE r2.plan_id = pl.id AND r2.held_on > b.base) AS next_held
-            FROM early_help_plans_earlyhelpplan pl
-            CROSS JOIN LATERAL (
-                SELECT pl.agreed_on AS base
-                UNION SELECT r.held_on FROM early_help_plans_review r WHERE r.plan_id = pl.id
-            ) AS b
-            WHERE pl.status <> 'draft' AND pl.agreed_on IS NOT NULL {among}""",
+            f"""SELECT b.plan_id, b.closed_on, b.base, b.base + 42 AS due,
+                min(b.held_on) OVER (PARTITION BY b.plan_id ORDER BY b.base DESC
+                                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                    AS next_held
+            FROM (
+                SELECT d.plan_id, d.closed_on, d.base, max(d.held_on) AS held_on
+                FROM (
+                    SELECT pl.id AS plan_id, pl.closed_on, pl.agreed_on AS base,
+                        NULL::date AS held_on
+                    FROM early_help_plans_earlyhelpplan pl
+                    WHERE pl.status <> 'draft' AND pl.agreed_on IS NOT NULL {among}
+                    UNION ALL
+                    SELECT pl.id, pl.closed_on, r.held_on, r.held_on
+                    FROM early_help_plans_earlyhelpplan pl
+                    JOIN early_help_plans_review r ON r.plan_id = pl.id
+                    WHERE pl.status <> 'draft' AND pl.agreed_on IS NOT NULL {among}
+                ) AS d
+                GROUP BY d.plan_id, d.closed_on, d.base
+            ) AS b""",
         ),
     ]
 
