@@ -328,12 +328,18 @@ def without_repeats(spec: Spec) -> tuple[Spec, list[int]]:
     return dataclasses.replace(spec, periods=periods), [kept.index(key) for key in keys]
 
 
+def _names(cols: Columns, k: int) -> tuple[str, ...]:
+    """The sums column k needs: all five for a period's own figures; sessions alone for a year
+    to date or the terms before a period, which only judge severity."""
+    return ("poss", "att", "susp", "srec", "c2") if k in cols.own else ("poss", "att")
+
+
 def _sums(cols: Columns, source: str = "") -> str:
     """Sums of every column over grouped rows (of recs)."""
     return ", ".join(
         f"sum({source}{name}_{k})::int AS {name}_{k}"
         for k in range(len(cols.sets))
-        for name in ("poss", "att", "susp", "srec", "c2")
+        for name in _names(cols, k)
     )
 
 
@@ -349,13 +355,19 @@ def _wide(cols: Columns, *, possible: str, attended: str, records: str) -> str:
     """Sessions summed into one set of columns per set of term windows, from rows `r` carrying
     the window they fall in (`win`): from records, or from detail rows already summed per term
     (whose count of records carrying suspensions is itself a sum)."""
+    sums = {
+        "poss": f"sum(r.{possible})",
+        "att": f"sum(r.{attended})",
+        "susp": "sum(r.suspensions)",
+        "srec": records,
+        "c2": "sum(r.c2)",
+    }
     return ",\n                ".join(
-        f"sum(r.{possible}) FILTER (WHERE r.win IN {ws})::int AS poss_{k}, "
-        f"sum(r.{attended}) FILTER (WHERE r.win IN {ws})::int AS att_{k}, "
-        f"sum(r.suspensions) FILTER (WHERE r.win IN {ws})::int AS susp_{k}, "
-        f"{records} FILTER (WHERE r.win IN {ws})::int AS srec_{k}, "
-        f"sum(r.c2) FILTER (WHERE r.win IN {ws})::int AS c2_{k}"
-        for k, ws in ((k, f"({', '.join(map(str, ws))})") for k, ws in enumerate(cols.sets))
+        ", ".join(
+            f"{sums[name]} FILTER (WHERE r.win IN ({', '.join(map(str, ws))}))::int AS {name}_{k}"
+            for name in _names(cols, k)
+        )
+        for k, ws in enumerate(cols.sets)
     )
 
 
@@ -426,7 +438,7 @@ def summary_base_ctes(spec: Spec) -> list[tuple[str, str]]:
     moved = ", ".join(
         f"CASE WHEN r.mover_{spec.windows[ws[0]].start_year} THEN r.{name}_{k} END AS {name}_{k}"
         for k, ws in enumerate(cols.sets)
-        for name in ("poss", "att", "susp", "srec", "c2")
+        for name in _names(cols, k)
     )
 
     return [
@@ -676,10 +688,7 @@ def severity_ctes(spec: Spec, *, summary: bool = False) -> list[tuple[str, str]]
     candidates = sorted(_over("", "%(severe)s", k, "x.") for k in judged)
     previous = sorted({p.start_year - 1 for p in spec.periods})
     flags = ", ".join(f"bool_or(start_year = {year}) AS severe_{year}" for year in previous)
-    sums = ", ".join(
-        f"x.{name}_{k}" for k in range(len(cols.sets)) for name in ("poss", "att", "susp", "srec",
-                                                                    "c2")
-    )  # fmt: skip
+    sums = ", ".join(f"x.{name}_{k}" for k in range(len(cols.sets)) for name in _names(cols, k))
     if summary:
         # Only those with a record the figures count, as when every pupil's sums are read.
         present = f"""EXISTS (SELECT 1 FROM attendance_attendancerecord r
