@@ -450,9 +450,15 @@ def summary_base_ctes(spec: Spec) -> list[tuple[str, str]]:
             WHERE r.start_year = ANY(%(years)s) {_pupils_in_scope(spec)}""",
         ),
         (
+            # Grouped in order (the rows come sorted by pupil from its index): each pupil and
+            # school's sums are finished as soon as their rows are, rather than every group
+            # kept in a hash table too big for memory (264,000 groups nationally).
             "recs",
             f"""SELECT r.pupil_id, r.school_id, {wide}, {movers}
-            FROM detail r WHERE r.win IS NOT NULL GROUP BY 1, 2""",
+            FROM (
+                SELECT * FROM detail r WHERE r.win IS NOT NULL ORDER BY r.pupil_id, r.school_id
+            ) AS r
+            GROUP BY 1, 2""",
         ),
         (
             # A pupil is a mover or not for a whole year: a mover's sums are their sums in recs,
@@ -461,7 +467,12 @@ def summary_base_ctes(spec: Spec) -> list[tuple[str, str]]:
             f"""SELECT r.pupil_id, r.school_id, {moved} FROM recs r
             WHERE {" OR ".join(f"r.mover_{year}" for year in years)}""",
         ),
-        ("pupil_sums", f"SELECT pupil_id, {_sums(cols)} FROM recs GROUP BY pupil_id"),
+        (
+            # Grouped in order too: recs is already in order of pupil, so sorting it costs little.
+            "pupil_sums",
+            f"""SELECT pupil_id, {_sums(cols)}
+            FROM (SELECT * FROM recs ORDER BY pupil_id) AS r GROUP BY pupil_id""",
+        ),
         ("mpupil_sums", f"SELECT pupil_id, {_sums(cols)} FROM mrecs GROUP BY pupil_id"),
     ]
 
