@@ -1045,15 +1045,7 @@ def plan_ctes(spec: Spec, *, per_plan: bool = False) -> list[tuple[str, str]]:
             ) f ON f.plan_id = s.plan_id AND f.aspect = s.aspect
                 AND f.perspective = s.perspective""",
         ),
-        (
-            # Each aspect's change by a day, from its latest score by then: periods ending
-            # the same day share it.
-            "aspect_changes",
-            """SELECT pa.id AS plan_id, pa.as_of, pa.periods, a.aspect, a.perspective, a.change
-            FROM aspect_plans pa
-            JOIN aspect_rescores a ON a.plan_id = pa.id AND a.held_on <= pa.as_of
-                AND (a.replaced_on IS NULL OR a.replaced_on > pa.as_of)""",
-        ),
+        _aspect_changes(spec, per_plan=per_plan),
         (
             # Every review that fell due: 42 days after the plan was agreed and after each
             # review; the next review held after it is on time if no later than the due day.
@@ -1081,6 +1073,44 @@ def plan_ctes(spec: Spec, *, per_plan: bool = False) -> list[tuple[str, str]]:
             ) AS b""",
         ),
     ]
+
+
+def _aspect_changes(spec: Spec, *, per_plan: bool) -> tuple[str, str]:
+    """Each aspect's change by a day, from its latest score by then: periods ending the same day
+    share it. With `per_plan` (summed by ASPECT_SUMS, never read a plan at a time), instead
+    `aspect_periods`: a row per later score, with every period it counts in (each period ends on
+    one day, on which one score of each aspect is the latest). A plan's periods on each day are
+    read from one row for the plan, not joined a row per plan and day (a million rows nationally
+    in summer), and the rows are summed as they come, not kept first."""
+    if not per_plan:
+        return (
+            "aspect_changes",
+            """SELECT pa.id AS plan_id, pa.as_of, pa.periods, a.aspect, a.perspective, a.change
+            FROM aspect_plans pa
+            JOIN aspect_rescores a ON a.plan_id = pa.id AND a.held_on <= pa.as_of
+                AND (a.replaced_on IS NULL OR a.replaced_on > pa.as_of)""",
+        )
+    days = [f"DATE '{day.isoformat()}'" for day in sorted({p.as_of for p in spec.periods})]
+    on_day = " | ".join(
+        f"CASE WHEN a.held_on <= {day} AND (a.replaced_on IS NULL OR a.replaced_on > {day}) "
+        f"THEN pd.on_{j} ELSE 0 END"
+        for j, day in enumerate(days)
+    )
+    by_day = ", ".join(
+        f"coalesce({PERIOD_BITS} FILTER (WHERE as_of = {day}), 0) AS on_{j}"
+        for j, day in enumerate(days)
+    )
+    return (
+        "aspect_periods",
+        f"""SELECT x.* FROM (
+            SELECT {on_day} AS periods, a.aspect, a.perspective, a.change
+            FROM aspect_rescores a
+            JOIN (
+                SELECT id, {by_day} FROM plan_periods WHERE active OR closed_in GROUP BY id
+            ) AS pd ON pd.id = a.plan_id
+        ) AS x
+        WHERE x.periods <> 0""",
+    )
 
 
 _IMPACT = "pp.closed_in AND pp.attendance_before IS NOT NULL AND pp.attendance_at_close IS NOT NULL"
@@ -1210,15 +1240,15 @@ FROM plan_periods pp JOIN aspect_changes a ON a.plan_id = pp.id AND a.as_of = pp
 WHERE pp.active OR pp.closed_in"""
 
 
-# Where plans are counted a row each (by_plan), each aspect's changes are summed and counted a day
-# at a time, by the periods their plans count in, and each sum added to those periods: not a row
-# for each plan, aspect and period first (1.3 million nationally in summer).
+# Where plans are counted a row each (by_plan), each aspect's changes are summed and counted by
+# the periods they count in (aspect_periods), and each sum added to those periods: not a row for
+# each plan, aspect and period first (1.3 million nationally in summer).
 ASPECT_SUMS = f"""
 SELECT 'aspect_change_' || g.perspective, p.code, 'aspect'::text, g.aspect::text, sum(g.total),
     sum(g.n)::numeric, NULL::numeric
 FROM (
     SELECT periods, aspect, perspective, sum(change) AS total, count(*) AS n
-    FROM aspect_changes GROUP BY 1, 2, 3
+    FROM aspect_periods GROUP BY 1, 2, 3
 ) AS g
 JOIN periods p ON {in_period("g.periods")}
 GROUP BY 1, 2, 3, 4"""

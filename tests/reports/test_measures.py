@@ -667,7 +667,9 @@ def test_an_aspect_counts_its_latest_score_by_each_period_end(terms, school_a):
     """Agreed in September scoring education 2 (parent) and health 5 (child); reviewed on 10
     November (education 4, health 7) and twice on 20 January: first education 5, then education
     9 with health not relevant. Autumn counts November's scores; spring counts the later of
-    January's for education and, with no newer score, November's for health."""
+    January's for education and, with no newer score, November's for health. Money (parent):
+    1 at the start, 3 in November, 6 at a review on autumn's last day, which replaces November's
+    that day: autumn and spring count only the 6."""
     plan = _plan(agreed_on=D(2025, 9, 1))
     PlanChild.objects.create(plan=plan, pupil=PupilFactory(current_school=school_a),
                              plan_is_active=True)  # fmt: skip
@@ -687,6 +689,9 @@ def test_an_aspect_counts_its_latest_score_by_each_period_end(terms, school_a):
     score(earlier, "education", "parent", 5)
     score(later, "education", "parent", 9)
     score(later, "health", "child", None)
+    score(None, "money", "parent", 1)
+    score(november, "money", "parent", 3)
+    score(_review(plan, terms["autumn"].ends_on), "money", "parent", 6)
 
     for scope in (None, [school_a.pk]):  # LA-wide, the scores are read whole; for a school, not
         autumn = figures(terms["autumn"], schools=scope)
@@ -699,6 +704,9 @@ def test_an_aspect_counts_its_latest_score_by_each_period_end(terms, school_a):
             7, 1, Decimal("7.0"))  # fmt: skip
         assert cell(spring, "aspect_change_child", SPRING, "aspect", "health") == (
             2, 1, Decimal("2.0"))  # fmt: skip
+        for result, period in ((autumn, AUTUMN), (spring, SPRING)):
+            assert cell(result, "aspect_change_parent", period, "aspect", "money") == (
+                5, 1, Decimal("5.0"))  # fmt: skip
 
 
 # 14–15: reduced timetables ---------------------------------------------------------------------
