@@ -1260,7 +1260,32 @@ _RUNNING = "t.started_on <= p.as_of AND (t.ended_on IS NULL OR t.ended_on > p.as
 _OVER_SIX_WEEKS = f"{_RUNNING} AND t.started_on <= p.as_of - 42"
 
 
-def timetable_sets(at: Callable[[str, str], str]) -> str:
+def timetable_sets(at: Callable[[str, str], str], *, counted: bool = False) -> str:
+    """Pupils on reduced timetables: a row per timetable, period and measure, each pupil counted
+    once however many timetables they had; or, `counted` (as severity_sets), a row per cell with
+    the number of pupils in it, each pupil's timetables first made one row a period."""
+    if counted:
+        flags = {
+            "rtt_started": "t.started_on BETWEEN p.lo AND p.hi",
+            "rtt_on_at_end": _RUNNING,
+            "rtt_ended": "t.ended_on BETWEEN p.lo AND p.hi",
+            "rtt_ended_full_time": "t.ended_on BETWEEN p.lo AND p.hi AND t.returned_full_time",
+            "rtt_over_6_weeks": _OVER_SIX_WEEKS,
+            "rtt_over_6_weeks_no_return_plan": f"{_OVER_SIX_WEEKS} AND btrim(t.return_plan) = ''",
+        }
+        any_of = ", ".join(
+            f"coalesce(bool_or({test}), false) AS {name}" for name, test in flags.items()
+        )
+        pupils = f"""SELECT p.code AS period, t.pupil_id, {any_of}
+        FROM cases_reducedtimetable t
+        JOIN periods p ON t.started_on <= p.hi AND (t.ended_on IS NULL OR t.ended_on >= p.lo)
+        GROUP BY p.code, t.pupil_id"""
+        measures = ", ".join(f"('{name}', g.{name})" for name in flags)
+        return f"""
+SELECT g.period, m.measure, '', '', g.n
+FROM ({_grouped(pupils, ", ".join(flags))}) AS g
+CROSS JOIN LATERAL (VALUES {measures}) AS m(measure, yes)
+WHERE m.yes"""
     # One array a row, its measures where they apply: a LATERAL union of a SELECT per measure
     # was planned as a subquery run again for every timetable and period (4 s nationally).
     return f"""
@@ -1412,11 +1437,20 @@ def statement(spec: Spec, *, summary: bool = False, part: str = "") -> str:
     at = school_at_for(spec)
     per_plan = by_plan(spec)
     plans = [plan_sets(at, per_plan=per_plan)] if plans_too and not per_plan else []
-    sets = ([timetable_sets(at), c2_sets(spec)] if people else []) + plans
+    timetables = [] if per_plan else [timetable_sets(at)]
+    sets = ([*timetables, c2_sets(spec)] if people else []) + plans
     # Where no breakdown, scope or filter needs each pupil (as for plans), the severely absent,
-    # cases and plans are counted a group at a time, not a row each.
+    # cases, reduced timetables and plans are counted a group at a time, not a row each.
     counted = (
-        ([severity_sets(at, counted=True), case_sets(at, counted=True)] if people else [])
+        (
+            [
+                severity_sets(at, counted=True),
+                case_sets(at, counted=True),
+                timetable_sets(at, counted=True),
+            ]
+            if people
+            else []
+        )
         + ([plan_sets(at, per_plan=True, counted=True)] if plans_too else [])
         if per_plan
         else []

@@ -742,6 +742,29 @@ def test_reduced_timetables_started_running_and_ended(terms, timetable_world, sc
     assert drill(terms["autumn"], "c2_without_rtt") == {timetable_world["ten"].pk}
 
 
+def test_reduced_timetables_count_each_pupil_once_and_alike_pupils_each(terms, school_a):
+    """Pupil 1 at A: a timetable from 8 to 30 September (back to full time), then another from 6
+    October, never ended, no return plan. Pupils 2 and 3 at A, alike: one each from 8 September,
+    never ended, with a return plan. Counted LA-wide a group at a time, and a row each by school,
+    the answers are the same: pupil 1 once, pupils 2 and 3 each."""
+    one = PupilFactory(current_school=school_a)
+    ReducedTimetableFactory(pupil=one, started_on=D(2025, 9, 8), ended_on=D(2025, 9, 30),
+                            returned_full_time=True)  # fmt: skip
+    ReducedTimetableFactory(pupil=one, started_on=D(2025, 10, 6), return_plan="")
+    for _ in range(2):
+        ReducedTimetableFactory(pupil=PupilFactory(current_school=school_a),
+                                started_on=D(2025, 9, 8), return_plan="Back by Easter")  # fmt: skip
+
+    for breakdown in ("", "school"):
+        result = figures(terms["autumn"], breakdown=breakdown)
+        assert cell(result, "rtt_started")[0] == 3
+        assert cell(result, "rtt_on_at_end")[0] == 3
+        assert cell(result, "rtt_ended")[0] == 1
+        assert cell(result, "rtt_ended_full_time")[:2] == (1, 1)
+        assert cell(result, "rtt_over_6_weeks")[0] == 3
+        assert cell(result, "rtt_over_6_weeks_no_return_plan")[0] == 1
+
+
 # Scope -----------------------------------------------------------------------------------------
 
 
