@@ -1258,21 +1258,23 @@ GROUP BY 1, 2, 3, 4"""
 
 _RUNNING = "t.started_on <= p.as_of AND (t.ended_on IS NULL OR t.ended_on > p.as_of)"
 _OVER_SIX_WEEKS = f"{_RUNNING} AND t.started_on <= p.as_of - 42"
+# Each measure of a timetable `t` in a period `p`, and whether the timetable counts in it.
+_TIMETABLE_MEASURES = {
+    "rtt_started": "t.started_on BETWEEN p.lo AND p.hi",
+    "rtt_on_at_end": _RUNNING,
+    "rtt_ended": "t.ended_on BETWEEN p.lo AND p.hi",
+    "rtt_ended_full_time": "t.ended_on BETWEEN p.lo AND p.hi AND t.returned_full_time",
+    "rtt_over_6_weeks": _OVER_SIX_WEEKS,
+    "rtt_over_6_weeks_no_return_plan": f"{_OVER_SIX_WEEKS} AND btrim(t.return_plan) = ''",
+}
 
 
 def timetable_sets(at: Callable[[str, str], str], *, counted: bool = False) -> str:
     """Pupils on reduced timetables: a row per timetable, period and measure, each pupil counted
     once however many timetables they had; or, `counted` (as severity_sets), a row per cell with
     the number of pupils in it, each pupil's timetables first made one row a period."""
+    flags = _TIMETABLE_MEASURES
     if counted:
-        flags = {
-            "rtt_started": "t.started_on BETWEEN p.lo AND p.hi",
-            "rtt_on_at_end": _RUNNING,
-            "rtt_ended": "t.ended_on BETWEEN p.lo AND p.hi",
-            "rtt_ended_full_time": "t.ended_on BETWEEN p.lo AND p.hi AND t.returned_full_time",
-            "rtt_over_6_weeks": _OVER_SIX_WEEKS,
-            "rtt_over_6_weeks_no_return_plan": f"{_OVER_SIX_WEEKS} AND btrim(t.return_plan) = ''",
-        }
         any_of = ", ".join(
             f"coalesce(bool_or({test}), false) AS {name}" for name, test in flags.items()
         )
@@ -1293,14 +1295,7 @@ SELECT p.code, m.measure, '', '', t.pupil_id::bigint * 16 + 1, t.pupil_id, t.sch
 FROM cases_reducedtimetable t
 JOIN periods p ON t.started_on <= p.hi AND (t.ended_on IS NULL OR t.ended_on >= p.lo)
 CROSS JOIN LATERAL unnest(ARRAY[
-    CASE WHEN t.started_on BETWEEN p.lo AND p.hi THEN 'rtt_started' END,
-    CASE WHEN {_RUNNING} THEN 'rtt_on_at_end' END,
-    CASE WHEN t.ended_on BETWEEN p.lo AND p.hi THEN 'rtt_ended' END,
-    CASE WHEN t.ended_on BETWEEN p.lo AND p.hi AND t.returned_full_time
-        THEN 'rtt_ended_full_time' END,
-    CASE WHEN {_OVER_SIX_WEEKS} THEN 'rtt_over_6_weeks' END,
-    CASE WHEN {_OVER_SIX_WEEKS} AND btrim(t.return_plan) = ''
-        THEN 'rtt_over_6_weeks_no_return_plan' END
+    {", ".join(f"CASE WHEN {test} THEN '{name}' END" for name, test in flags.items())}
 ]) AS m(measure)
 WHERE m.measure IS NOT NULL"""
 
